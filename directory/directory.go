@@ -1,0 +1,123 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrInvalidCredentials is returned by Authenticate for an unknown user, a
+// disabled user, a user without a password, and a wrong password alike.
+var ErrInvalidCredentials = errors.New("directory: invalid credentials")
+
+// pollInterval is how often Watch looks at the users file.
+const pollInterval = 2 * time.Second
+
+// Directory holds the users of the users file and verifies their passwords.
+// It is safe for concurrent use.
+type Directory struct {
+	path   string
+	logger *slog.Logger
+	users  atomic.Pointer[snapshot]
+
+	sem    chan struct{} // one token per password hash in progress
+	dummy  phc           // hashed against for users without a usable password
+	derive deriveFunc
+	poll   time.Duration
+
+	reloadMu sync.Mutex
+	stamp    fileStamp // of the last file read, good or bad; guarded by reloadMu
+}
+
+// New reads and validates the users file named by cfg. A missing or invalid
+// file is an error.
+func New(cfg Config, logger *slog.Logger) (*Directory, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	dummy, err := newPHC(defaultParams)
+	if err != nil {
+		return nil, fmt.Errorf("making dummy hash: %w", err)
+	}
+	d := &Directory{
+		path:   cfg.Path(),
+		logger: logger.With("component", "directory"),
+		sem:    make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		dummy:  dummy,
+		derive: argon2id,
+		poll:   pollInterval,
+	}
+	snap, stamp, err := load(d.path)
+	if err != nil {
+		return nil, err
+	}
+	d.users.Store(snap)
+	d.stamp = stamp
+	d.logger.Info("users loaded", "file", d.path, "users", len(snap.users))
+	d.warnIfPublic()
+	return d, nil
+}
+
+// warnIfPublic logs a warning when every local account may read the hashes.
+func (d *Directory) warnIfPublic() {
+	if info, err := os.Stat(d.path); err == nil && info.Mode().Perm()&0o004 != 0 {
+		d.logger.Warn("users file is readable by every local account; chmod 600 it", "file", d.path)
+	}
+}
+
+// Lookup returns a copy of the user named username. ASCII capitals in
+// username are ignored, so "Alice" finds alice. Disabled users are returned
+// with Disabled set.
+func (d *Directory) Lookup(username string) (User, bool) {
+	e, ok := d.users.Load().users[foldUsername(username)]
+	if !ok {
+		return User{}, false
+	}
+	return e.user.clone(), true
+}
+
+// Authenticate checks password against the user's argon2id hash and returns
+// the user on a match. Every failure is ErrInvalidCredentials, and every call
+// costs one hash: an unknown, disabled or passwordless user is checked against
+// a dummy hash with the default parameters. At most 2*GOMAXPROCS hashes run at
+// once; a call waiting for its turn returns ctx's error when ctx is done.
+func (d *Directory) Authenticate(ctx context.Context, username, password string) (User, error) {
+	if err := d.acquire(ctx); err != nil {
+		return User{}, err
+	}
+	defer d.release()
+	e, ok := d.users.Load().users[foldUsername(username)]
+	usable := ok && !e.user.Disabled && e.user.hasPassword
+	hash := d.dummy
+	if usable {
+		hash = e.hash
+	}
+	if !hash.matches(d.derive, password) || !usable || password == "" {
+		return User{}, ErrInvalidCredentials
+	}
+	return e.user.clone(), nil
+}
+
+// acquire waits for a hashing slot or for ctx to be done.
+func (d *Directory) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("waiting to verify a password: %w", err)
+	}
+	select {
+	case d.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting to verify a password: %w", ctx.Err())
+	}
+}
+
+func (d *Directory) release() { <-d.sem }

@@ -1,0 +1,30 @@
+// Package directory is Keygate's source of users: it reads the users file,
+// verifies passwords against argon2id hashes, and reloads the file when it
+// changes.
+//
+// The users file is YAML with one top-level key, users, mapping each username
+// to display_name, email, groups, password and disabled. A user without a
+// password signs in with passkeys only. Parsing is strict: an unknown key, a
+// malformed email or group, or a password that is not a well-formed argon2id
+// hash is an error naming the line and the user, and every error is reported
+// at once. A hash that does not parse never turns its user into a
+// passkey-only user.
+//
+// The package does not store credentials, sessions or sign-in failures, does
+// not rate-limit by user or address (the caller regulates), and never writes
+// the users file except to create the first one (CreateDefault). It imports
+// only the standard library, x/crypto and the YAML parser; the ui, cmd and
+// config packages may import it.
+//
+// Invariants:
+//   - Authenticate costs one argon2id hash whatever the outcome: an unknown,
+//     disabled or passwordless user is checked against a dummy hash made at
+//     New with the default parameters, so response time does not tell which
+//     usernames exist. Every failure is ErrInvalidCredentials.
+//   - At most 2*GOMAXPROCS hashes run at once (64 MiB each with the default
+//     parameters); further callers wait, and give up when their context is done.
+//   - Readers see one consistent set of users: each reload builds a new
+//     immutable snapshot and swaps it in atomically. A reload that fails keeps
+//     the previous snapshot.
+//   - Users and their groups are handed out as copies.
+package directory

@@ -1,0 +1,48 @@
+package directory
+
+import (
+	"context"
+	"os"
+	"time"
+)
+
+// Watch looks at the users file every two seconds until ctx is done and
+// reloads it when its size or modification time changes. A file that cannot
+// be read or parsed is logged once and the users already loaded are kept.
+func (d *Directory) Watch(ctx context.Context) {
+	t := time.NewTicker(d.poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.reload()
+		}
+	}
+}
+
+// reload reads the users file again if it changed since it was last read.
+func (d *Directory) reload() {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	info, err := os.Stat(d.path)
+	if err != nil {
+		if d.stamp != (fileStamp{}) {
+			d.logger.Error("users file unreadable; keeping the users loaded", "file", d.path, "err", err)
+		}
+		d.stamp = fileStamp{}
+		return
+	}
+	if stampOf(info) == d.stamp {
+		return
+	}
+	snap, stamp, err := load(d.path)
+	d.stamp = stamp
+	if err != nil {
+		d.logger.Error("users file not reloaded; keeping the users loaded", "file", d.path, "err", err)
+		return
+	}
+	d.users.Store(snap)
+	d.logger.Info("users reloaded", "file", d.path, "users", len(snap.users))
+}

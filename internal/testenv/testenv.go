@@ -1,0 +1,104 @@
+package testenv
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var aptMu sync.Mutex // one apt-get at a time within a test binary
+
+// Require returns the path of binary, installing Debian package pkg when the binary
+// is missing. It fails the test when the binary cannot be had.
+func Require(t testing.TB, binary, pkg string) string {
+	t.Helper()
+	if path, err := exec.LookPath(binary); err == nil {
+		return path
+	}
+	aptMu.Lock()
+	defer aptMu.Unlock()
+	if path, err := exec.LookPath(binary); err == nil {
+		return path
+	}
+	t.Logf("testenv: %s missing, installing Debian package %s", binary, pkg)
+	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	install := func() ([]byte, error) {
+		cmd := exec.Command("apt-get", "install", "-y", "-q", "--no-install-recommends", pkg)
+		cmd.Env = env
+		return cmd.CombinedOutput()
+	}
+	if _, err := install(); err != nil {
+		update := exec.Command("apt-get", "update", "-q")
+		update.Env = env
+		if out, err := update.CombinedOutput(); err != nil {
+			t.Fatalf("testenv: apt-get update: %v\n%s", err, tail(out))
+		}
+		if out, err := install(); err != nil {
+			t.Fatalf("testenv: apt-get install %s: %v\n%s", pkg, err, tail(out))
+		}
+	}
+	path, err := exec.LookPath(binary)
+	if err != nil {
+		t.Fatalf("testenv: %s still missing after installing %s: %v", binary, pkg, err)
+	}
+	return path
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testenv: finding a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// WaitTCP waits until addr accepts connections or timeout passes, failing the test then.
+func WaitTCP(t testing.TB, addr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testenv: %s not accepting connections after %v: %v", addr, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Start runs cmd in the background and stops it (by its PID) when the test ends.
+func Start(t testing.TB, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("testenv: starting %s: %v", cmd.Path, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+}
+
+func tail(out []byte) string {
+	s := strings.TrimSpace(string(out))
+	if len(s) > 2000 {
+		s = s[len(s)-2000:]
+	}
+	return s
+}

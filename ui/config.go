@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/keygate/keygate/store"
+)
+
+// IdentityConfig is the identity section: the check a user passes before changing credentials.
+type IdentityConfig struct {
+	// CodeLength is the number of characters in a one-time code. Zero means 8.
+	CodeLength int `koanf:"code_length"`
+	// CodeLifetime is how long a code may be used. Zero means 10m.
+	CodeLifetime time.Duration `koanf:"code_lifetime"`
+	// Elevation is how long a verified identity allows credential changes. Zero means 5m.
+	Elevation time.Duration `koanf:"elevation"`
+}
+
+// Config is what the portal needs from the config file. It is not one section:
+// package config composes it from identity, regulation, webauthn and session keys.
+type Config struct {
+	// Identity configures the identity check before credential changes.
+	Identity IdentityConfig
+	// Regulation limits failed password sign-ins. Zero values mean 5 failures
+	// within 2m ban for 10m; a negative MaxFailures disables regulation.
+	Regulation store.RegulationConfig
+	// RPName is the name the pages show (webauthn.rp_name). Empty means "Keygate".
+	RPName string
+	// RememberMe is session.remember_me. Zero hides the "remember me" box and
+	// ignores remember_me in sign-in requests.
+	RememberMe time.Duration
+	// PasskeyLogin is webauthn.passkey_login, reported by GET /api/session.
+	// False means the pages do not offer a passkey sign-in.
+	PasskeyLogin bool
+}
+
+// Defaults applied by New to zero values.
+const (
+	defaultRPName       = "Keygate"
+	defaultCodeLength   = 8
+	defaultCodeLifetime = 10 * time.Minute
+	defaultElevation    = 5 * time.Minute
+	defaultMaxFailures  = 5
+	defaultWindow       = 2 * time.Minute
+	defaultBan          = 10 * time.Minute
+	minCodeLength       = 6
+	maxCodeLength       = 32
+)
+
+// Validate reports every invalid value at once, each naming its config key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key string, value any, allowed string) {
+		errs = append(errs, fmt.Errorf("%s: %v is invalid, %s", key, value, allowed))
+	}
+	if n := c.Identity.CodeLength; n != 0 && (n < minCodeLength || n > maxCodeLength) {
+		bad("identity.code_length", n, fmt.Sprintf("must be between %d and %d (0 means %d)", minCodeLength, maxCodeLength, defaultCodeLength))
+	}
+	if c.Identity.CodeLifetime < 0 {
+		bad("identity.code_lifetime", c.Identity.CodeLifetime, "must not be negative")
+	}
+	if c.Identity.Elevation < 0 {
+		bad("identity.elevation", c.Identity.Elevation, "must not be negative")
+	}
+	if c.Regulation.Window < 0 {
+		bad("regulation.window", c.Regulation.Window, "must not be negative")
+	}
+	if c.Regulation.Ban < 0 {
+		bad("regulation.ban", c.Regulation.Ban, "must not be negative")
+	}
+	if c.RememberMe < 0 {
+		bad("session.remember_me", c.RememberMe, "must not be negative (0 disables remember me)")
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults returns c with every zero value replaced by its default.
+func (c Config) withDefaults() Config {
+	if c.RPName == "" {
+		c.RPName = defaultRPName
+	}
+	if c.Identity.CodeLength == 0 {
+		c.Identity.CodeLength = defaultCodeLength
+	}
+	if c.Identity.CodeLifetime == 0 {
+		c.Identity.CodeLifetime = defaultCodeLifetime
+	}
+	if c.Identity.Elevation == 0 {
+		c.Identity.Elevation = defaultElevation
+	}
+	if c.Regulation.MaxFailures == 0 {
+		c.Regulation.MaxFailures = defaultMaxFailures
+	}
+	if c.Regulation.Window == 0 {
+		c.Regulation.Window = defaultWindow
+	}
+	if c.Regulation.Ban == 0 {
+		c.Regulation.Ban = defaultBan
+	}
+	return c
+}

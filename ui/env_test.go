@@ -1,0 +1,256 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.etcd.io/bbolt"
+	"golang.org/x/crypto/argon2"
+
+	"github.com/keygate/keygate/directory"
+	"github.com/keygate/keygate/session"
+	"github.com/keygate/keygate/store"
+)
+
+const (
+	portalHost = "auth.example.com"
+	testOrigin = "https://auth.example.com"
+	defaultURL = "https://home.example.com/"
+)
+
+// testEnv is a portal on a real session Manager (bbolt in a temporary
+// directory) and a real users file.
+type testEnv struct {
+	echo     *echo.Echo
+	sessions *session.Manager
+	users    *countingUsers
+	clock    *clock
+	logs     *bytes.Buffer
+}
+
+// countingUsers counts the password checks it passes to the directory.
+type countingUsers struct {
+	dir   *directory.Directory
+	calls atomic.Int64
+}
+
+func (u *countingUsers) Authenticate(ctx context.Context, username, password string) (directory.User, error) {
+	u.calls.Add(1)
+	return u.dir.Authenticate(ctx, username, password)
+}
+
+// testConfig is the portal config most tests use.
+func testConfig() Config {
+	return Config{
+		RPName:     "Example Login",
+		RememberMe: 720 * time.Hour,
+		Regulation: store.RegulationConfig{MaxFailures: 3, Window: time.Minute, Ban: 10 * time.Minute},
+	}
+}
+
+func newTestEnv(t *testing.T, cfg Config) *testEnv {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	mgr := newTestManager(t, cfg.RememberMe, logger)
+	users := &countingUsers{dir: newTestDirectory(t, logger)}
+	c := newTestClock()
+	c.t = time.Now()
+	h, err := newHandler(cfg, mgr, users, logger, c.now)
+	if err != nil {
+		t.Fatalf("newHandler: %v", err)
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = ErrorHandler(logger)
+	h.Register(e)
+	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs}
+}
+
+func newTestManager(t *testing.T, rememberMe time.Duration, logger *slog.Logger) *session.Manager {
+	t.Helper()
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "keygate.db"), 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatalf("opening bbolt: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st, err := session.NewBoltStore(db, logger)
+	if err != nil {
+		t.Fatalf("NewBoltStore: %v", err)
+	}
+	mgr, err := session.NewManager(session.Config{
+		Domain:             "example.com",
+		PortalURL:          "https://auth.example.com",
+		DefaultRedirectURL: defaultURL,
+		RememberMe:         rememberMe,
+		Cookies: []session.CookieConfig{
+			{Domain: "example.org", PortalURL: "https://login.example.org:8443/"},
+		},
+	}, st, logger)
+	if err != nil {
+		t.Fatalf("NewManager: %v", err)
+	}
+	t.Cleanup(func() { mgr.Close() })
+	return mgr
+}
+
+// The users of the test users file; every password is "<name>-password".
+const testUsersFile = `users:
+  alice:
+    display_name: Alice Liddell
+    email: alice@example.com
+    groups: [admins, dev]
+    password: "%[1]s"
+  bob:
+    password: "%[2]s"
+  dora:
+    disabled: true
+    password: "%[3]s"
+  carol:
+    display_name: Carol
+`
+
+func newTestDirectory(t *testing.T, logger *slog.Logger) *directory.Directory {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "users.yml")
+	content := fmt.Sprintf(testUsersFile, cheapHash(t, "alice-password"), cheapHash(t, "bob-password"), cheapHash(t, "dora-password"))
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatalf("writing users file: %v", err)
+	}
+	d, err := directory.New(directory.Config{File: path}, logger)
+	if err != nil {
+		t.Fatalf("directory.New: %v", err)
+	}
+	return d
+}
+
+// cheapHash is an argon2id hash at the lowest cost the users file accepts, to keep tests fast.
+func cheapHash(t *testing.T, password string) string {
+	t.Helper()
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		t.Fatal(err)
+	}
+	key := argon2.IDKey([]byte(password), salt, 1, 8, 1, 32)
+	b64 := base64.RawStdEncoding.EncodeToString
+	return fmt.Sprintf("$argon2id$v=%d$m=8,t=1,p=1$%s$%s", argon2.Version, b64(salt), b64(key))
+}
+
+// request builds a request to the portal. Mutating requests get the portal's
+// Origin and a JSON content type unless opts change them.
+func request(method, target, body string, opts ...func(*http.Request)) *http.Request {
+	var r io.Reader = http.NoBody
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, r)
+	req.Host = portalHost
+	req.RemoteAddr = "192.0.2.10:40000"
+	if method != http.MethodGet && method != http.MethodHead {
+		req.Header.Set("Origin", testOrigin)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	}
+	for _, opt := range opts {
+		opt(req)
+	}
+	return req
+}
+
+func withCookie(c *http.Cookie) func(*http.Request) {
+	return func(r *http.Request) {
+		if c != nil {
+			r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+	}
+}
+
+func withHeader(name, value string) func(*http.Request) {
+	return func(r *http.Request) {
+		if value == "" {
+			r.Header.Del(name)
+			return
+		}
+		r.Header.Set(name, value)
+	}
+}
+
+func withRemoteAddr(addr string) func(*http.Request) {
+	return func(r *http.Request) { r.RemoteAddr = addr }
+}
+
+func (te *testEnv) do(req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	te.echo.ServeHTTP(rec, req)
+	return rec
+}
+
+// sessionCookie returns the session cookie set by rec, or nil.
+func (te *testEnv) sessionCookie(rec *httptest.ResponseRecorder) *http.Cookie {
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == te.sessions.CookieName() {
+			return c
+		}
+	}
+	return nil
+}
+
+// load returns the session stored under the cookie's ID, or nil.
+func (te *testEnv) load(t *testing.T, c *http.Cookie) *session.Session {
+	t.Helper()
+	if c == nil {
+		return nil
+	}
+	s, err := te.sessions.Load(context.Background(), c.Value, portalHost)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return s
+}
+
+// issue stores s and returns its cookie, as another ceremony would.
+func (te *testEnv) issue(t *testing.T, s *session.Session) *http.Cookie {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	if err := te.sessions.Issue(context.Background(), rec, "", s); err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
+	return te.sessionCookie(rec)
+}
+
+// login signs in with a password and returns the answer and the response.
+func (te *testEnv) login(t *testing.T, username, password string, opts ...func(*http.Request)) *httptest.ResponseRecorder {
+	t.Helper()
+	body, err := json.Marshal(passwordRequest{Username: username, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return te.do(request(http.MethodPost, "/api/login/password", string(body), opts...))
+}
+
+// decode parses a JSON response body into a map.
+func decode(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+		t.Fatalf("response %q is not JSON: %v", rec.Body.String(), err)
+	}
+	return m
+}

@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/keygate/keygate/directory"
+	"github.com/keygate/keygate/session"
+)
+
+// login serves password sign-in and sign-out.
+type login struct {
+	sessions   sessions
+	users      users
+	regulator  *regulator
+	rememberMe bool // remember-me allowed by config
+	now        func() time.Time
+	logger     *slog.Logger
+}
+
+// maxUsernameLen bounds usernames in sign-in requests, and so the regulator's memory.
+const maxUsernameLen = 256
+
+// passwordRequest is the body of POST /api/login/password.
+type passwordRequest struct {
+	Username   string `json:"username"`
+	Password   string `json:"password"`
+	RememberMe bool   `json:"remember_me"`
+	RD         string `json:"rd"`
+}
+
+// loginAnswer is the answer to a successful sign-in.
+type loginAnswer struct {
+	Level    string `json:"level"`
+	Redirect string `json:"redirect"`
+}
+
+// password checks a username and password and signs the browser in: it adds a
+// password factor to the browser's session of the same user, or starts a new
+// session otherwise, and always issues a fresh session ID.
+func (l *login) password(c echo.Context) error {
+	var req passwordRequest
+	if err := decodeJSON(c, &req, false); err != nil {
+		return err
+	}
+	if req.Username == "" || req.Password == "" {
+		return invalidRequest("Enter a username and a password.", nil)
+	}
+	if len(req.Username) > maxUsernameLen {
+		return invalidRequest("The username is too long.", nil)
+	}
+	domain, err := requestDomain(l.sessions, c)
+	if err != nil {
+		return err
+	}
+	user, err := l.authenticate(c, req.Username, req.Password)
+	if err != nil {
+		return err
+	}
+	s, err := l.signIn(c, domain, user, req.RememberMe)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, loginAnswer{Level: s.Level().String(), Redirect: redirectFor(req.RD, domain)})
+}
+
+// authenticate checks the password under regulation. A banned user or address
+// gets the wrong-password answer after the same hashing work, whatever the password.
+func (l *login) authenticate(c echo.Context, username, password string) (directory.User, error) {
+	ip := c.RealIP()
+	banned := l.regulator.banned(username, ip)
+	user, err := l.users.Authenticate(c.Request().Context(), username, password)
+	switch {
+	case banned:
+		l.logger.Warn("sign-in refused: banned by regulation", "user", username, "ip", ip)
+		return directory.User{}, errInvalidCredentials
+	case errors.Is(err, directory.ErrInvalidCredentials):
+		started := l.regulator.fail(username, ip)
+		l.logger.Warn("sign-in failed", "user", username, "ip", ip, "method", session.MethodPassword, "ban_started", started)
+		return directory.User{}, errInvalidCredentials
+	case err != nil:
+		return directory.User{}, internalError(err)
+	}
+	l.regulator.succeed(username)
+	return user, nil
+}
+
+// signIn records a password factor for user and issues the session.
+func (l *login) signIn(c echo.Context, domain session.Domain, user directory.User, rememberMe bool) (*session.Session, error) {
+	ctx := c.Request().Context()
+	host := c.Request().Host
+	oldID := l.sessions.CookieValue(c.Request())
+	cur, err := l.sessions.Load(ctx, oldID, host)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	s := cur
+	if cur == nil || cur.Username != user.Username || cur.Domain != domain.Name {
+		s = &session.Session{Username: user.Username, Domain: domain.Name}
+	}
+	s.DisplayName, s.Email, s.Groups = user.DisplayName, user.Email, user.Groups
+	s.RememberMe = s.RememberMe || (rememberMe && l.rememberMe)
+	s.Factors = withFactor(s.Factors, session.Factor{Method: session.MethodPassword, At: l.now()})
+	if cur == nil {
+		oldID = ""
+	}
+	if err := l.sessions.Issue(ctx, c.Response(), oldID, s); err != nil {
+		return nil, internalError(err)
+	}
+	l.logger.Info("signed in", "user", s.Username, "ip", c.RealIP(), "method", session.MethodPassword,
+		"level", s.Level().String(), "domain", s.Domain)
+	return s, nil
+}
+
+// withFactor returns factors with f added, replacing an older factor of the same method.
+func withFactor(factors []session.Factor, f session.Factor) []session.Factor {
+	out := make([]session.Factor, 0, len(factors)+1)
+	for _, old := range factors {
+		if old.Method != f.Method {
+			out = append(out, old)
+		}
+	}
+	return append(out, f)
+}
+
+// logoutRequest is the body of POST /api/logout; the body may be empty.
+type logoutRequest struct {
+	RD string `json:"rd"`
+}
+
+// logoutAnswer is the answer to POST /api/logout.
+type logoutAnswer struct {
+	Redirect string `json:"redirect"`
+}
+
+// logout ends the browser's session, if any, and expires its cookie.
+func (l *login) logout(c echo.Context) error {
+	var req logoutRequest
+	if err := decodeJSON(c, &req, true); err != nil {
+		return err
+	}
+	domain, err := requestDomain(l.sessions, c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	id := l.sessions.CookieValue(c.Request())
+	s, err := l.sessions.Load(ctx, id, c.Request().Host)
+	if err != nil {
+		return internalError(err)
+	}
+	if err := l.sessions.Destroy(ctx, c.Response(), id, domain.Name); err != nil {
+		return internalError(err)
+	}
+	if s != nil {
+		l.logger.Info("signed out", "user", s.Username, "ip", c.RealIP(), "domain", domain.Name)
+	}
+	return c.JSON(http.StatusOK, logoutAnswer{Redirect: redirectFor(req.RD, domain)})
+}
+
+// errUnknownHost answers a request for a host no cookie domain covers.
+var errUnknownHost = &Error{Status: http.StatusBadRequest, Code: codeUnknownHost,
+	Message: "This address is not served by the sign-in portal."}
+
+// requestDomain is the cookie domain serving the request's host.
+func requestDomain(d domains, c echo.Context) (session.Domain, error) {
+	domain, ok := d.DomainFor(c.Request().Host)
+	if !ok {
+		return session.Domain{}, errUnknownHost
+	}
+	return domain, nil
+}
+
+// redirectFor is where to send the browser after signing in or out: rd when
+// redirectTarget allows it for domain, else the domain's default.
+func redirectFor(rd string, domain session.Domain) string {
+	if target, ok := redirectTarget(rd, domain.Name); ok {
+		return target
+	}
+	return domain.DefaultRedirectURL.String()
+}

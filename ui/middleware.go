@@ -1,0 +1,104 @@
+package ui
+
+import (
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/keygate/keygate/session"
+)
+
+// maxBodyBytes bounds the body of an API request.
+const maxBodyBytes = 64 << 10
+
+// contentSecurityPolicy allows only the portal's own files: no inline script or
+// style, no framing, no plugins, forms posting only to the portal.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// securityHeaders sets the security headers on every response, errors included.
+// API answers are never stored by caches.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if isAPI(c.Request().URL.Path) {
+			h.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+// guard checks mutating API requests before their handler runs: the Origin must
+// be the portal of the request host's cookie domain, a body must be JSON and at
+// most maxBody bytes.
+type guard struct {
+	domains domains
+	maxBody int64
+}
+
+var (
+	errOriginMismatch = &Error{Status: http.StatusForbidden, Code: codeOriginMismatch,
+		Message: "This request must come from the sign-in portal."}
+	errNotJSON = &Error{Status: http.StatusUnsupportedMediaType, Code: codeUnsupportedMedia,
+		Message: "The request body must be JSON (Content-Type: application/json)."}
+	errTooLarge = &Error{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge,
+		Message: "The request body is too large."}
+)
+
+// check is the middleware for POST, PATCH and DELETE routes of the API.
+func (g *guard) check(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		domain, ok := g.domains.DomainFor(r.Host)
+		if !ok || r.Header.Get("Origin") != portalOrigin(domain) {
+			return errOriginMismatch
+		}
+		if hasBody(r) {
+			if !isJSON(r.Header.Get("Content-Type")) {
+				return errNotJSON
+			}
+			if r.ContentLength > g.maxBody {
+				return errTooLarge
+			}
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, g.maxBody)
+		}
+		return next(c)
+	}
+}
+
+// portalOrigin is the origin a browser sends from the portal of d: scheme and
+// host in lower case, without the scheme's default port.
+func portalOrigin(d session.Domain) string {
+	if d.PortalURL == nil {
+		return ""
+	}
+	u := d.PortalURL
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port := u.Port(); port != "" && !(scheme == "https" && port == "443") && !(scheme == "http" && port == "80") {
+		host += ":" + port
+	}
+	return (&url.URL{Scheme: scheme, Host: host}).String()
+}
+
+// hasBody reports whether r carries a body (or may: unknown length).
+func hasBody(r *http.Request) bool {
+	return r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody
+}
+
+// isJSON reports whether a Content-Type header names application/json.
+func isJSON(contentType string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mediaType == "application/json"
+}

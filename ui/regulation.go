@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"container/list"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keygate/keygate/store"
+)
+
+// maxRegulated bounds how many users and addresses the regulator remembers.
+const maxRegulated = 65536
+
+// regulator limits password guessing. It counts failed password sign-ins per
+// username and per client IP; a key that reaches MaxFailures within Window is
+// banned for Ban. A banned attempt is answered exactly like a wrong password.
+//
+// Decisions, since the contract leaves them open:
+//   - State lives in memory, per process: a restart forgets it, and several
+//     replicas each count on their own. This keeps the sign-in path free of
+//     writes to the shared bbolt file.
+//   - The window is fixed, starting at the first failure of a key; after Window
+//     without reaching the limit the count starts again.
+//   - A success resets the user's count, never the address's: one valid account
+//     must not let an address go on guessing others.
+//   - Attempts refused by a ban are not counted again.
+//   - Memory is bounded: at most maxRegulated keys, least recently touched
+//     evicted first.
+type regulator struct {
+	max    int // <= 0: disabled
+	window time.Duration
+	ban    time.Duration
+	limit  int
+	now    func() time.Time
+
+	mu    sync.Mutex
+	order *list.List // of *regulated, most recently touched first
+	byKey map[string]*list.Element
+}
+
+// regulated is the record of one key.
+type regulated struct {
+	key         string
+	failures    int
+	windowStart time.Time
+	bannedUntil time.Time
+}
+
+func newRegulator(cfg store.RegulationConfig, now func() time.Time) *regulator {
+	return &regulator{
+		max:    cfg.MaxFailures,
+		window: cfg.Window,
+		ban:    cfg.Ban,
+		limit:  maxRegulated,
+		now:    now,
+		order:  list.New(),
+		byKey:  make(map[string]*list.Element),
+	}
+}
+
+func userKey(username string) string { return "user:" + strings.ToLower(username) }
+func ipKey(ip string) string         { return "ip:" + ip }
+
+// banned reports whether username or ip is currently refused.
+func (r *regulator) banned(username, ip string) bool {
+	if r.max <= 0 {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	return r.isBanned(userKey(username), now) || r.isBanned(ipKey(ip), now)
+}
+
+// fail records a failed sign-in and reports whether it started a ban.
+func (r *regulator) fail(username, ip string) bool {
+	if r.max <= 0 {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	userBanned := r.count(userKey(username), now)
+	ipBanned := r.count(ipKey(ip), now)
+	return userBanned || ipBanned
+}
+
+// succeed forgets the failures of username.
+func (r *regulator) succeed(username string) {
+	if r.max <= 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if el, ok := r.byKey[userKey(username)]; ok {
+		r.remove(el)
+	}
+}
+
+func (r *regulator) isBanned(key string, now time.Time) bool {
+	el, ok := r.byKey[key]
+	return ok && now.Before(el.Value.(*regulated).bannedUntil)
+}
+
+// count adds one failure to key and reports whether it started a ban.
+func (r *regulator) count(key string, now time.Time) bool {
+	rec := r.touch(key, now)
+	if !now.Before(rec.windowStart.Add(r.window)) {
+		rec.failures, rec.windowStart = 0, now
+	}
+	rec.failures++
+	if rec.failures < r.max {
+		return false
+	}
+	rec.bannedUntil = now.Add(r.ban)
+	rec.failures, rec.windowStart = 0, time.Time{}
+	return true
+}
+
+// touch returns key's record, created if needed, marked most recently used.
+// Before creating one it drops stale records and, at the limit, the least
+// recently used.
+func (r *regulator) touch(key string, now time.Time) *regulated {
+	if el, ok := r.byKey[key]; ok {
+		r.order.MoveToFront(el)
+		return el.Value.(*regulated)
+	}
+	for back := r.order.Back(); back != nil && r.stale(back.Value.(*regulated), now); back = r.order.Back() {
+		r.remove(back)
+	}
+	for r.order.Len() >= r.limit {
+		r.remove(r.order.Back())
+	}
+	rec := &regulated{key: key}
+	r.byKey[key] = r.order.PushFront(rec)
+	return rec
+}
+
+// stale reports whether rec no longer counts for anything at now.
+func (r *regulator) stale(rec *regulated, now time.Time) bool {
+	return !now.Before(rec.bannedUntil) && !now.Before(rec.windowStart.Add(r.window))
+}
+
+func (r *regulator) remove(el *list.Element) {
+	r.order.Remove(el)
+	delete(r.byKey, el.Value.(*regulated).key)
+}
+
+// size is the number of keys remembered.
+func (r *regulator) size() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.order.Len()
+}

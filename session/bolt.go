@@ -1,0 +1,170 @@
+package session
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// boltBucket is the bucket of the shared bbolt file that BoltStore owns.
+var boltBucket = []byte("sessions")
+
+const (
+	// boltSweepInterval is how often expired entries are removed from the file.
+	boltSweepInterval = time.Minute
+	// boltSweepBatch bounds the keys deleted in one write transaction, so a sweep
+	// never holds the file's single writer lock for long.
+	boltSweepBatch = 500
+	// boltHeader is the length of the expiry that precedes every stored value.
+	boltHeader = 8
+)
+
+// BoltStore is the embedded Store: one bucket, "sessions", in the bbolt file that
+// the rest of Keygate also uses. Each value carries its expiry; expired entries read
+// as absent and a background goroutine removes them until Close.
+type BoltStore struct {
+	db     *bbolt.DB
+	logger *slog.Logger
+	now    func() time.Time
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+var _ Store = (*BoltStore)(nil)
+
+// NewBoltStore creates the "sessions" bucket in db when missing and starts the sweeper.
+// Close stops the sweeper; it does not close db, which its opener owns.
+func NewBoltStore(db *bbolt.DB, logger *slog.Logger) (*BoltStore, error) {
+	return newBoltStore(db, logger, time.Now, boltSweepInterval)
+}
+
+func newBoltStore(db *bbolt.DB, logger *slog.Logger, now func() time.Time, sweepEvery time.Duration) (*BoltStore, error) {
+	err := db.Update(func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(boltBucket)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating sessions bucket: %w", err)
+	}
+	s := &BoltStore{
+		db:     db,
+		logger: logger.With("component", "session.bolt"),
+		now:    now,
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	go s.sweepLoop(sweepEvery)
+	return s, nil
+}
+
+// Get implements Store.
+func (s *BoltStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var value []byte
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		v, ok := s.live(tx.Bucket(boltBucket).Get([]byte(key)))
+		if !ok {
+			return ErrNotFound
+		}
+		value = append([]byte{}, v...)
+		return nil
+	})
+	return value, err
+}
+
+// Set implements Store.
+func (s *BoltStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := checkTTL(ttl); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	record := make([]byte, boltHeader+len(value))
+	binary.BigEndian.PutUint64(record, uint64(s.now().Add(ttl).UnixNano()))
+	copy(record[boltHeader:], value)
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(boltBucket).Put([]byte(key), record)
+	})
+	if err != nil {
+		return fmt.Errorf("bolt set: %w", err)
+	}
+	return nil
+}
+
+// Delete implements Store.
+func (s *BoltStore) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(boltBucket).Delete([]byte(key))
+	})
+	if err != nil {
+		return fmt.Errorf("bolt delete: %w", err)
+	}
+	return nil
+}
+
+// Take implements Store in one read-write transaction.
+func (s *BoltStore) Take(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var value []byte
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(boltBucket)
+		raw := b.Get([]byte(key))
+		if raw == nil {
+			return ErrNotFound
+		}
+		v, ok := s.live(raw)
+		if ok {
+			value = append([]byte{}, v...)
+		}
+		if err := b.Delete([]byte(key)); err != nil {
+			return fmt.Errorf("bolt take: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if value == nil {
+		return nil, ErrNotFound
+	}
+	return value, nil
+}
+
+// Close stops the sweeper and waits for it. It is safe to call more than once.
+func (s *BoltStore) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+	})
+	return nil
+}
+
+// live returns the value in record when record exists, is well formed and has not expired.
+func (s *BoltStore) live(record []byte) ([]byte, bool) {
+	if len(record) < boltHeader || s.expired(record) {
+		return nil, false
+	}
+	return record[boltHeader:], true
+}
+
+func (s *BoltStore) expired(record []byte) bool {
+	if len(record) < boltHeader {
+		return true
+	}
+	return s.now().UnixNano() >= int64(binary.BigEndian.Uint64(record))
+}

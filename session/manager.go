@@ -1,0 +1,218 @@
+package session
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Errors of the Manager, besides ErrNotFound.
+var (
+	// ErrUnknownDomain is returned by Issue and Destroy for a cookie domain that is not configured.
+	ErrUnknownDomain = errors.New("session: unknown cookie domain")
+	// ErrExpired is returned by Issue for a session whose lifetime, counted from
+	// its CreatedAt, is already over.
+	ErrExpired = errors.New("session: lifetime over")
+)
+
+// Manager issues, loads and destroys login sessions, sets their cookies, and keeps
+// single-use ceremony state, all in one Store. It is safe for concurrent use.
+type Manager struct {
+	name       string
+	sameSite   http.SameSite
+	expiration time.Duration
+	inactivity time.Duration
+	rememberMe time.Duration
+	domains    []Domain
+	store      Store
+	logger     *slog.Logger
+	gate       *activityGate
+	now        func() time.Time // time.Now; tests replace it
+}
+
+// NewManager validates cfg, applies its defaults, and returns a Manager that keeps
+// sessions in store. The Manager owns store: Close closes it.
+func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) {
+	if store == nil {
+		return nil, errors.New("session: no store")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid session config: %w", err)
+	}
+	inactivity := orDefault(cfg.Inactivity, DefaultInactivity)
+	return &Manager{
+		name:       cmp.Or(cfg.Name, DefaultCookieName),
+		sameSite:   sameSite(cfg.SameSite),
+		expiration: orDefault(cfg.Expiration, DefaultExpiration),
+		inactivity: inactivity,
+		rememberMe: cfg.RememberMe,
+		domains:    resolveDomains(cfg),
+		store:      store,
+		logger:     logger.With("component", "session"),
+		gate:       newActivityGate(min(inactivity/10, time.Minute)),
+		now:        time.Now,
+	}, nil
+}
+
+func sameSite(s string) http.SameSite {
+	switch s {
+	case "strict":
+		return http.SameSiteStrictMode
+	case "none":
+		return http.SameSiteNoneMode
+	default:
+		return http.SameSiteLaxMode
+	}
+}
+
+// Domains returns the configured cookie domains, the primary one first.
+func (m *Manager) Domains() []Domain {
+	out := make([]Domain, len(m.domains))
+	for i, d := range m.domains {
+		out[i] = d.clone()
+	}
+	return out
+}
+
+// DomainFor returns the cookie domain that host (port stripped, case-insensitive)
+// equals or is under, the longest when several match, on label boundaries:
+// example.com covers a.example.com but not badexample.com.
+func (m *Manager) DomainFor(host string) (Domain, bool) {
+	d, ok := domainFor(m.domains, host)
+	if !ok {
+		return Domain{}, false
+	}
+	return d.clone(), true
+}
+
+// domainNamed returns the configured cookie domain name, compared case-insensitively.
+func (m *Manager) domainNamed(name string) (Domain, bool) {
+	name = strings.ToLower(name)
+	for _, d := range m.domains {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Domain{}, false
+}
+
+// CookieName returns the name of the session cookie.
+func (m *Manager) CookieName() string {
+	return m.name
+}
+
+// Load returns the session whose ID is id, valid for a request to host, or
+// (nil, nil) when id is empty, malformed, unknown, expired (by expiration,
+// remember-me lifetime or inactivity), or issued for a cookie domain other than
+// the one that covers host. An error means the store failed: callers fail closed.
+//
+// Load records activity for sessions subject to the inactivity limit, at most
+// one write per session per min(inactivity/10, 1 min). It writes nothing for a
+// session it does not return.
+func (m *Manager) Load(ctx context.Context, id, host string) (*Session, error) {
+	h, ok := idHash(id)
+	if !ok {
+		return nil, nil
+	}
+	d, ok := domainFor(m.domains, host)
+	if !ok {
+		return nil, nil
+	}
+	s, err := m.read(ctx, h)
+	if err != nil || s == nil || s.Domain != d.Name {
+		return nil, err
+	}
+	now := m.now()
+	if !now.Before(m.expiresAt(s)) {
+		return nil, nil
+	}
+	if !m.tracksActivity(s) {
+		return s, nil
+	}
+	active, err := m.touch(ctx, h, s, now)
+	if err != nil || !active {
+		return nil, err
+	}
+	return s, nil
+}
+
+// read returns the stored session with hash h, or nil when absent or unreadable.
+func (m *Manager) read(ctx context.Context, h string) (*Session, error) {
+	data, err := m.store.Get(ctx, sessionPrefix+h)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading session: %w", err)
+	}
+	var s Session
+	if err := json.Unmarshal(data, &s); err != nil {
+		m.logger.Warn("ignoring unreadable stored session", "error", err)
+		return nil, nil
+	}
+	return &s, nil
+}
+
+// remembered reports whether s lives under the remember-me rules: it asked for
+// them and remember-me is enabled. Disabling remember-me subjects existing
+// remember-me sessions to the ordinary limits.
+func (m *Manager) remembered(s *Session) bool {
+	return s.RememberMe && m.rememberMe > 0
+}
+
+// expiresAt is the end of the lifetime of s, counted from its creation.
+func (m *Manager) expiresAt(s *Session) time.Time {
+	if m.remembered(s) {
+		return s.CreatedAt.Add(m.rememberMe)
+	}
+	return s.CreatedAt.Add(m.expiration)
+}
+
+// tracksActivity reports whether the inactivity limit applies to s.
+func (m *Manager) tracksActivity(s *Session) bool {
+	return !m.remembered(s)
+}
+
+// touch sets s.LastActivity from the store, reports whether s is still active at
+// now, and records now as its activity when the last record is older than the
+// coalescing interval and no other request of this process just did.
+func (m *Manager) touch(ctx context.Context, h string, s *Session, now time.Time) (bool, error) {
+	if err := m.readActivity(ctx, h, s); err != nil {
+		return false, err
+	}
+	idle := now.Sub(s.LastActivity)
+	if idle >= m.inactivity {
+		return false, nil
+	}
+	if idle < m.gate.every || !m.gate.claim(h, now) {
+		return true, nil
+	}
+	ttl := min(m.inactivity+m.gate.every, m.expiresAt(s).Sub(now))
+	if err := m.store.Set(ctx, activityPrefix+h, encodeTime(now), ttl); err != nil {
+		m.gate.release(h, now)
+		return false, fmt.Errorf("recording session activity: %w", err)
+	}
+	s.LastActivity = now
+	return true, nil
+}
+
+// readActivity moves s.LastActivity forward to the latest recorded activity.
+func (m *Manager) readActivity(ctx context.Context, h string, s *Session) error {
+	b, err := m.store.Get(ctx, activityPrefix+h)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("loading session activity: %w", err)
+	}
+	if t, ok := decodeTime(b); ok && t.After(s.LastActivity) {
+		s.LastActivity = t
+	}
+	return nil
+}

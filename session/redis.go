@@ -1,0 +1,196 @@
+package session
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const (
+	// redisKeyPrefix namespaces every key Keygate writes to Redis.
+	redisKeyPrefix = "keygate:"
+	// redisPingTimeout bounds the connection check in NewRedisStore.
+	redisPingTimeout = 5 * time.Second
+)
+
+// RedisStore is the Store for several Keygate instances: a standalone Redis, a
+// Sentinel-managed master or a Redis Cluster, reached over a connection pool.
+// Every key is prefixed with "keygate:". It needs Redis 6.2 or later (GETDEL).
+type RedisStore struct {
+	client redis.UniversalClient
+	prefix string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ Store = (*RedisStore)(nil)
+
+// NewRedisStore validates cfg, connects, and checks the connection with a PING, so
+// a wrong address, password or certificate fails at start rather than on the first
+// sign-in.
+func NewRedisStore(cfg RedisConfig, logger *slog.Logger) (*RedisStore, error) {
+	return newRedisStore(cfg, logger, redisKeyPrefix)
+}
+
+func newRedisStore(cfg RedisConfig, logger *slog.Logger, prefix string) (*RedisStore, error) {
+	if !cfg.Enabled() {
+		return nil, errors.New("session: no redis address, sentinel or cluster configured")
+	}
+	if err := cfg.validate("session.redis"); err != nil {
+		return nil, err
+	}
+	opts, err := redisOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	client := redis.NewUniversalClient(opts)
+	ctx, cancel := context.WithTimeout(context.Background(), redisPingTimeout)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("connecting to redis %s: %w", strings.Join(opts.Addrs, ","), err)
+	}
+	logger.With("component", "session.redis").Info("connected to redis",
+		"mode", cfg.mode(), "addresses", opts.Addrs, "tls", cfg.TLS.Enabled)
+	return &RedisStore{client: client, prefix: prefix}, nil
+}
+
+// redisOptions translates cfg, reading the password and CA files it names.
+func redisOptions(cfg RedisConfig) (*redis.UniversalOptions, error) {
+	opts := &redis.UniversalOptions{
+		Username:              cfg.Username,
+		Password:              cfg.Password,
+		DB:                    cfg.DB,
+		ContextTimeoutEnabled: true,
+		DisableIdentity:       true,
+	}
+	switch cfg.mode() {
+	case "sentinel":
+		opts.Addrs = cfg.Sentinel.Addresses
+		opts.MasterName = cfg.Sentinel.Master
+	case "cluster":
+		opts.Addrs = cfg.Cluster.Addresses
+		opts.IsClusterMode = true
+	default:
+		opts.Addrs = []string{cfg.Address}
+	}
+	if cfg.PasswordFile != "" {
+		password, err := readPasswordFile(cfg.PasswordFile)
+		if err != nil {
+			return nil, err
+		}
+		opts.Password = password
+	}
+	if cfg.TLS.Enabled {
+		tlsConfig, err := redisTLS(cfg.TLS)
+		if err != nil {
+			return nil, err
+		}
+		opts.TLSConfig = tlsConfig
+	}
+	return opts, nil
+}
+
+// readPasswordFile returns the file's content without its trailing line break.
+func readPasswordFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading session.redis.password_file: %w", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+func redisTLS(cfg TLSConfig) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.ServerName}
+	if cfg.CAFile == "" {
+		return tc, nil
+	}
+	pool, err := loadCAFile(cfg.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("session.redis.tls.ca_file %s: %w", cfg.CAFile, err)
+	}
+	tc.RootCAs = pool
+	return tc, nil
+}
+
+// loadCAFile reads a PEM bundle of certificates. Its errors do not repeat path.
+func loadCAFile(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fileCause(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errors.New("no PEM certificate in it")
+	}
+	return pool, nil
+}
+
+// fileCause strips the operation and path from a file error: "no such file or directory".
+func fileCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Get implements Store.
+func (s *RedisStore) Get(ctx context.Context, key string) ([]byte, error) {
+	v, err := s.client.Get(ctx, s.prefix+key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redis get: %w", err)
+	}
+	return v, nil
+}
+
+// Set implements Store with SET and EX, or PX for a ttl that is not whole seconds.
+func (s *RedisStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := checkTTL(ttl); err != nil {
+		return err
+	}
+	if err := s.client.Set(ctx, s.prefix+key, value, ttl).Err(); err != nil {
+		return fmt.Errorf("redis set: %w", err)
+	}
+	return nil
+}
+
+// Delete implements Store.
+func (s *RedisStore) Delete(ctx context.Context, key string) error {
+	if err := s.client.Del(ctx, s.prefix+key).Err(); err != nil {
+		return fmt.Errorf("redis delete: %w", err)
+	}
+	return nil
+}
+
+// Take implements Store with GETDEL.
+func (s *RedisStore) Take(ctx context.Context, key string) ([]byte, error) {
+	v, err := s.client.GetDel(ctx, s.prefix+key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redis take: %w", err)
+	}
+	return v, nil
+}
+
+// Close closes the connection pool. It is safe to call more than once.
+func (s *RedisStore) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.client.Close() })
+	return s.closeErr
+}

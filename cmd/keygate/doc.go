@@ -1,0 +1,13 @@
+// Command keygate is the Keygate daemon and its administration commands.
+//
+//	keygate [serve] [--config FILE]      run the daemon (embedded default without --config)
+//	keygate check-config [--config FILE] validate the configuration, print every error, exit 1 on any
+//	keygate hash-password                read a password from stdin, print its argon2id hash
+//	keygate invite USER [--config FILE]  print a one-time enrollment URL for USER
+//	keygate credentials list|delete|reset ...  manage WebAuthn credentials
+//
+// Main wires every component by hand: it loads the configuration, opens the bbolt
+// file once and hands it to the stores, builds each component from its own Config,
+// registers the HTTP routes and shuts down gracefully on SIGINT or SIGTERM. It holds
+// no package state; each subcommand is a function of its arguments and streams.
+package main

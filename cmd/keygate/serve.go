@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.etcd.io/bbolt"
+
+	"github.com/keygate/keygate/authz"
+	"github.com/keygate/keygate/config"
+	"github.com/keygate/keygate/directory"
+	"github.com/keygate/keygate/policy"
+	"github.com/keygate/keygate/session"
+	"github.com/keygate/keygate/store"
+	"github.com/keygate/keygate/ui"
+)
+
+// shutdownGrace is how long in-flight requests may finish after a signal.
+const shutdownGrace = 10 * time.Second
+
+// serve runs the daemon until ctx is cancelled.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (default: the embedded default)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return errUsage
+	}
+	cfg, err := loadConfig(*path, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.Log, stderr)
+	app, err := build(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer app.close()
+
+	if err := firstRun(ctx, cfg, app, stdout); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Address)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Server.Address, err)
+	}
+	adminStop, err := serveAdmin(ctx, adminSocketPath(cfg), app.admin, logger.With("component", "admin"))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer adminStop()
+
+	srv := &http.Server{
+		Handler:           app.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("keygate listening", "address", ln.Addr().String(), "portal", app.portal)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	return nil
+}
+
+// app is the wired daemon: every component, built once.
+type app struct {
+	echo     *echo.Echo
+	portal   string
+	store    *store.Store
+	sessions *session.Manager
+	users    *directory.Directory
+	admin    *localAdmin
+	// usersCreated reports that this start created the default users file.
+	usersCreated bool
+	closers      []func() error
+}
+
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		_ = a.closers[i]()
+	}
+}
+
+// build constructs every component from its own section of cfg.
+func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app, err error) {
+	a := &app{}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.usersCreated, err = directory.CreateDefault(cfg.Users.Path()); err != nil {
+		return nil, fmt.Errorf("creating default users file: %w", err)
+	}
+	db, err := store.Open(cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, db.Close)
+	if a.store, err = store.New(db); err != nil {
+		return nil, err
+	}
+	sessionStore, err := newSessionStore(cfg.Session, db, logger)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, sessionStore.Close)
+	if a.sessions, err = session.NewManager(cfg.Session, sessionStore, logger.With("component", "session")); err != nil {
+		return nil, err
+	}
+	engine, err := policy.New(cfg.AccessControl)
+	if err != nil {
+		return nil, err
+	}
+	if a.users, err = directory.New(cfg.Users, logger.With("component", "directory")); err != nil {
+		return nil, err
+	}
+	go a.users.Watch(ctx)
+	gate, err := authz.New(cfg.Authz(), a.sessions, engine, logger.With("component", "authz"))
+	if err != nil {
+		return nil, err
+	}
+	portal, err := ui.New(cfg.UI(), ui.Deps{Sessions: a.sessions, Users: a.users}, logger.With("component", "ui"))
+	if err != nil {
+		return nil, err
+	}
+	primary := a.sessions.Domains()[0].PortalURL
+	a.portal = primary.String()
+	a.admin = &localAdmin{store: a.store, users: a.users, portal: primary}
+	a.echo, err = newEcho(cfg.Server.TrustedProxies, logger)
+	if err != nil {
+		return nil, err
+	}
+	gate.Register(a.echo)
+	portal.Register(a.echo)
+	return a, nil
+}
+
+// newSessionStore picks Redis when it is configured and the embedded store otherwise.
+func newSessionStore(cfg session.Config, db *bbolt.DB, logger *slog.Logger) (session.Store, error) {
+	if !cfg.Redis.Enabled() {
+		return session.NewBoltStore(db, logger.With("component", "session-store"))
+	}
+	return session.NewRedisStore(cfg.Redis, logger.With("component", "session-store"))
+}

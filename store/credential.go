@@ -1,0 +1,311 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Credential is one WebAuthn credential of one user, whole: what the credential
+// summary shows and what verifying its assertions needs.
+type Credential struct {
+	// ID is the credential ID chosen by the authenticator.
+	ID []byte `json:"id"`
+	// Description is the user's name for it: 1-64 characters, unique per user.
+	Description string `json:"description"`
+	// AAGUID is the authenticator model (16 bytes; all zero when not disclosed).
+	AAGUID []byte `json:"aaguid,omitempty"`
+	// Attachment is "platform", "cross-platform" or "" when unknown.
+	Attachment string `json:"attachment,omitempty"`
+	// Transports are the hints the browser reported ("usb", "nfc", "internal"...).
+	Transports []string `json:"transports,omitempty"`
+	// Discoverable reports a resident key (a passkey that can name its user).
+	Discoverable bool `json:"discoverable"`
+	// UserPresent is the UP flag at registration.
+	UserPresent bool `json:"user_present"`
+	// UserVerified is the UV flag at registration.
+	UserVerified bool `json:"user_verified"`
+	// BackupEligible is the BE flag at registration; it never changes.
+	BackupEligible bool `json:"backup_eligible"`
+	// BackupState is the BS flag at the last use.
+	BackupState bool `json:"backup_state"`
+	// SignCount is the highest signature counter seen.
+	SignCount uint32 `json:"sign_count"`
+	// CloneWarning is set when a counter went backwards; the credential is
+	// refused until an administrator clears it.
+	CloneWarning bool `json:"clone_warning"`
+	// CreatedAt is when it was registered.
+	CreatedAt time.Time `json:"created_at"`
+	// LastUsedAt is the last successful sign-in; zero when never used.
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+	// PublicKey is the COSE public key (for a legacy U2F credential, the raw
+	// uncompressed P-256 point).
+	PublicKey []byte `json:"public_key"`
+	// AttestationType is the attestation trust type ("none", "self", "basic"...).
+	AttestationType string `json:"attestation_type,omitempty"`
+	// AttestationFormat is the attestation statement format ("none", "packed"...).
+	AttestationFormat string `json:"attestation_format,omitempty"`
+	// AttestationObject is the raw attestation object from registration.
+	AttestationObject []byte `json:"attestation_object,omitempty"`
+	// ClientDataJSON is the raw client data from registration, kept so the
+	// attestation can be verified again later.
+	ClientDataJSON []byte `json:"client_data_json,omitempty"`
+	// AppID is the FIDO U2F AppID of a credential imported from a U2F
+	// registration; empty for WebAuthn credentials.
+	AppID string `json:"appid,omitempty"`
+}
+
+// Credentials returns the user's credentials ordered by creation time; none is
+// not an error.
+func (s *Store) Credentials(ctx context.Context, user string) ([]Credential, error) {
+	var creds []Credential
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		creds, err = userCredentials(tx, user)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading credentials: %w", err)
+	}
+	return creds, nil
+}
+
+// Credential returns one credential of the user, or ErrNotFound.
+func (s *Store) Credential(ctx context.Context, user string, id []byte) (Credential, error) {
+	var c Credential
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		c, err = getCredential(tx, user, id)
+		return err
+	})
+	if err != nil {
+		return Credential{}, fmt.Errorf("loading credential: %w", err)
+	}
+	return c, nil
+}
+
+// AddCredential stores c for user in one transaction. The description is
+// normalized (see NormalizeDescription). It fails with ErrDuplicateID when the
+// ID is registered for anyone, ErrDuplicateDescription when the user has the
+// description already, and ErrInvalid for an empty ID, key or user; a failed
+// add leaves the store unchanged. CreatedAt is set when zero.
+func (s *Store) AddCredential(ctx context.Context, user string, c Credential) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	if len(c.ID) == 0 || len(c.PublicKey) == 0 {
+		return fmt.Errorf("adding credential: empty id or public key: %w", ErrInvalid)
+	}
+	d, err := NormalizeDescription(c.Description)
+	if err != nil {
+		return fmt.Errorf("adding credential: %w", err)
+	}
+	c.Description = d
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = s.now()
+	}
+	err = s.update(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketCredentialIDs).Get(c.ID) != nil {
+			return ErrDuplicateID
+		}
+		if err := checkDescriptionFree(tx, user, nil, d); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketCredentialIDs).Put(c.ID, []byte(user)); err != nil {
+			return err
+		}
+		return putCredential(tx, user, c)
+	})
+	if err != nil {
+		return fmt.Errorf("adding credential: %w", err)
+	}
+	return nil
+}
+
+// RenameCredential sets a new description, with the rules of AddCredential,
+// and returns the updated credential.
+func (s *Store) RenameCredential(ctx context.Context, user string, id []byte, description string) (Credential, error) {
+	d, err := NormalizeDescription(description)
+	if err != nil {
+		return Credential{}, fmt.Errorf("renaming credential: %w", err)
+	}
+	c, err := s.modify(ctx, user, id, func(tx *bbolt.Tx, c *Credential) error {
+		if err := checkDescriptionFree(tx, user, c.ID, d); err != nil {
+			return err
+		}
+		c.Description = d
+		return nil
+	})
+	if err != nil {
+		return Credential{}, fmt.Errorf("renaming credential: %w", err)
+	}
+	return c, nil
+}
+
+// DeleteCredential removes one credential of the user, or fails with ErrNotFound.
+func (s *Store) DeleteCredential(ctx context.Context, user string, id []byte) error {
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketCredentials).Bucket([]byte(user))
+		if b == nil || b.Get(id) == nil {
+			return ErrNotFound
+		}
+		if err := b.Delete(id); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCredentialIDs).Delete(id)
+	})
+	if err != nil {
+		return fmt.Errorf("deleting credential: %w", err)
+	}
+	return nil
+}
+
+// DeleteUserCredentials removes every credential of the user (a reset) and
+// returns how many there were. The user handle is kept.
+func (s *Store) DeleteUserCredentials(ctx context.Context, user string) (int, error) {
+	var n int
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketCredentials).Bucket([]byte(user))
+		if b == nil {
+			return nil
+		}
+		ids := tx.Bucket(bucketCredentialIDs)
+		err := b.ForEach(func(id, _ []byte) error {
+			n++
+			return ids.Delete(id)
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCredentials).DeleteBucket([]byte(user))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("deleting credentials: %w", err)
+	}
+	return n, nil
+}
+
+// UpdateAfterLogin records a successful sign-in: the counter (which only ever
+// rises, so a late concurrent update cannot lower it), the backup state and the
+// time of use.
+func (s *Store) UpdateAfterLogin(ctx context.Context, user string, id []byte, signCount uint32, backupState bool, usedAt time.Time) error {
+	_, err := s.modify(ctx, user, id, func(_ *bbolt.Tx, c *Credential) error {
+		c.SignCount = max(c.SignCount, signCount)
+		c.BackupState = backupState
+		c.LastUsedAt = usedAt
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recording sign-in: %w", err)
+	}
+	return nil
+}
+
+// MarkCloneWarning flags the credential as possibly cloned.
+func (s *Store) MarkCloneWarning(ctx context.Context, user string, id []byte) error {
+	return s.setCloneWarning(ctx, user, id, true)
+}
+
+// ClearCloneWarning removes the flag (an administrator's decision).
+func (s *Store) ClearCloneWarning(ctx context.Context, user string, id []byte) error {
+	return s.setCloneWarning(ctx, user, id, false)
+}
+
+func (s *Store) setCloneWarning(ctx context.Context, user string, id []byte, on bool) error {
+	_, err := s.modify(ctx, user, id, func(_ *bbolt.Tx, c *Credential) error {
+		c.CloneWarning = on
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("setting clone warning: %w", err)
+	}
+	return nil
+}
+
+// modify loads one credential, lets fn change it and writes it back, all in
+// one transaction; fn's error aborts the write.
+func (s *Store) modify(ctx context.Context, user string, id []byte, fn func(*bbolt.Tx, *Credential) error) (Credential, error) {
+	var c Credential
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		if c, err = getCredential(tx, user, id); err != nil {
+			return err
+		}
+		if err := fn(tx, &c); err != nil {
+			return err
+		}
+		return putCredential(tx, user, c)
+	})
+	return c, err
+}
+
+func userCredentials(tx *bbolt.Tx, user string) ([]Credential, error) {
+	b := tx.Bucket(bucketCredentials).Bucket([]byte(user))
+	if b == nil {
+		return nil, nil
+	}
+	var creds []Credential
+	err := b.ForEach(func(_, v []byte) error {
+		var c Credential
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decoding credential: %w", err)
+		}
+		creds = append(creds, c)
+		return nil
+	})
+	slices.SortStableFunc(creds, func(a, b Credential) int {
+		if n := a.CreatedAt.Compare(b.CreatedAt); n != 0 {
+			return n
+		}
+		return bytes.Compare(a.ID, b.ID)
+	})
+	return creds, err
+}
+
+func getCredential(tx *bbolt.Tx, user string, id []byte) (Credential, error) {
+	b := tx.Bucket(bucketCredentials).Bucket([]byte(user))
+	if b == nil || len(id) == 0 {
+		return Credential{}, ErrNotFound
+	}
+	v := b.Get(id)
+	if v == nil {
+		return Credential{}, ErrNotFound
+	}
+	var c Credential
+	if err := json.Unmarshal(v, &c); err != nil {
+		return Credential{}, fmt.Errorf("decoding credential: %w", err)
+	}
+	return c, nil
+}
+
+func putCredential(tx *bbolt.Tx, user string, c Credential) error {
+	b, err := tx.Bucket(bucketCredentials).CreateBucketIfNotExists([]byte(user))
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return b.Put(c.ID, v)
+}
+
+// checkDescriptionFree fails with ErrDuplicateDescription when another
+// credential of the user (not the one with ID self) has description d.
+func checkDescriptionFree(tx *bbolt.Tx, user string, self []byte, d string) error {
+	creds, err := userCredentials(tx, user)
+	if err != nil {
+		return err
+	}
+	for _, c := range creds {
+		if !bytes.Equal(c.ID, self) && sameDescription(c.Description, d) {
+			return ErrDuplicateDescription
+		}
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package webauthn
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/descope/virtualwebauthn"
+)
+
+func TestPasskeyLogin(t *testing.T) {
+	tests := []struct {
+		name            string
+		uvTwoFactor     *bool
+		notVerified     bool
+		wantUV, wantMFA bool
+	}{
+		{name: "with uv", wantUV: true, wantMFA: true},
+		{name: "with uv, uv_two_factor off", uvTwoFactor: new(false), wantUV: true},
+		{name: "without uv", notVerified: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *Config) { c.PasskeyUVTwoFactor = tc.uvTwoFactor })
+			d := newDevice(virtualwebauthn.KeyTypeEC2)
+			e.mustRegister("alice", d, "Passkey")
+			e.mustRegister("bob", newDevice(virtualwebauthn.KeyTypeEC2), "Passkey")
+			d.auth.Options.UserNotVerified = tc.notVerified
+			d.cred.Counter = 1
+			user, a, err := e.passkey(d)
+			if err != nil {
+				t.Fatalf("passkey: %v", err)
+			}
+			if user != "alice" || a.UserVerified != tc.wantUV || a.MultiFactor != tc.wantMFA {
+				t.Errorf("got %q, %+v, want alice with UV %v, multi-factor %v", user, a, tc.wantUV, tc.wantMFA)
+			}
+		})
+	}
+}
+
+func TestPasskeyOptions(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, conditional := range []bool{false, true} {
+		opts, _, err := e.rp.BeginPasskeyLogin(context.Background(), conditional)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pk struct {
+			RPID             string `json:"rpId"`
+			AllowCredentials []any  `json:"allowCredentials"`
+			UserVerification string `json:"userVerification"`
+		}
+		if err := json.Unmarshal(opts.PublicKey, &pk); err != nil {
+			t.Fatal(err)
+		}
+		want := ""
+		if conditional {
+			want = "conditional"
+		}
+		if opts.Mediation != want || pk.RPID != testRPID || len(pk.AllowCredentials) != 0 || pk.UserVerification != "preferred" {
+			t.Errorf("conditional=%v: got mediation %q, %+v", conditional, opts.Mediation, pk)
+		}
+		answer, _ := json.Marshal(opts)
+		if !json.Valid(answer) {
+			t.Errorf("options do not marshal: %s", answer)
+		}
+	}
+}
+
+func TestPasskeyRefusals(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		configure func(*Config)
+		run       func(e *env, alice, bob *device) error
+		code      string
+	}{
+		{name: "disabled", configure: func(c *Config) { c.PasskeyLogin = new(false) }, run: func(e *env, _, _ *device) error {
+			_, _, err := e.rp.BeginPasskeyLogin(ctx, true)
+			return err
+		}, code: "passkey_login_disabled"},
+		{name: "unknown user handle", run: func(e *env, alice, _ *device) error {
+			alice.auth.Options.UserHandle = []byte("not a handle")
+			_, _, err := e.passkey(alice)
+			return err
+		}, code: "unknown_credential"},
+		{name: "no user handle", run: func(e *env, alice, _ *device) error {
+			alice.auth.Options.UserHandle = nil
+			_, _, err := e.passkey(alice)
+			return err
+		}, code: "unknown_credential"},
+		{name: "credential of another user", run: func(e *env, alice, bob *device) error {
+			alice.auth.Options.UserHandle = bob.auth.Options.UserHandle // claims to be bob
+			_, _, err := e.passkey(alice)
+			return err
+		}, code: "unknown_credential"},
+		{name: "uv missing when required", configure: func(c *Config) { c.UserVerification = "required" },
+			run: func(e *env, alice, _ *device) error {
+				alice.auth.Options.UserNotVerified = true
+				_, _, err := e.passkey(alice)
+				return err
+			}, code: "user_verification_required"},
+		{name: "wrong origin", run: func(e *env, alice, _ *device) error {
+			e.browser.Origin = "https://example.com.evil.net"
+			_, _, err := e.passkey(alice)
+			return err
+		}, code: "invalid_credential"},
+		{name: "replayed state", run: func(e *env, alice, _ *device) error {
+			opts, state, _ := e.rp.BeginPasskeyLogin(ctx, false)
+			if _, _, err := e.rp.FinishPasskeyLogin(ctx, state, e.assert(opts, alice)); err != nil {
+				return err
+			}
+			alice.cred.Counter++
+			_, _, err := e.rp.FinishPasskeyLogin(ctx, state, e.assert(opts, alice))
+			return err
+		}, code: "challenge_expired"},
+		{name: "login state", run: func(e *env, alice, _ *device) error {
+			opts, state, _ := e.rp.BeginLogin(ctx, "alice")
+			_, _, err := e.rp.FinishPasskeyLogin(ctx, state, e.assert(opts, alice))
+			return err
+		}, code: "challenge_mismatch"},
+		{name: "counter rollback", run: func(e *env, alice, _ *device) error {
+			alice.cred.Counter = 9
+			if _, _, err := e.passkey(alice); err != nil {
+				return err
+			}
+			alice.cred.Counter = 8
+			_, _, err := e.passkey(alice)
+			return err
+		}, code: "clone_warning"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.configure)
+			alice, bob := newDevice(virtualwebauthn.KeyTypeEC2), newDevice(virtualwebauthn.KeyTypeRSA)
+			e.mustRegister("alice", alice, "Passkey")
+			e.mustRegister("bob", bob, "Passkey")
+			alice.cred.Counter = 1
+			wantCode(t, tc.run(e, alice, bob), tc.code)
+		})
+	}
+}

@@ -150,7 +150,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	primary := a.sessions.Domains()[0].PortalURL
 	a.portal = primary.String()
 	a.admin = &localAdmin{store: a.store, users: a.users, portal: primary}
-	a.echo, err = newEcho(cfg.Server.TrustedProxies, logger)
+	a.echo, err = newEcho(cfg.Authz(), logger)
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/keygate/keygate/authz"
 	"github.com/keygate/keygate/config"
 	"github.com/keygate/keygate/ui"
 )
@@ -25,19 +25,22 @@ func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
 
 // newEcho returns the HTTP router with Keygate's error rendering and a client-IP
 // extractor that believes X-Forwarded-For only from the trusted proxies.
-func newEcho(trusted []string, logger *slog.Logger) (*echo.Echo, error) {
+func newEcho(trusted authz.Config, logger *slog.Logger) (*echo.Echo, error) {
+	prefixes, err := trusted.Prefixes()
+	if err != nil {
+		return nil, err
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	opts := []echo.TrustOption{
 		echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false),
 	}
-	for _, cidr := range trusted {
-		_, n, err := net.ParseCIDR(cidr)
-		if err != nil {
-			return nil, fmt.Errorf("server.trusted_proxies: %q: %w", cidr, err)
-		}
-		opts = append(opts, echo.TrustIPRange(n))
+	for _, p := range prefixes {
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{
+			IP:   p.Addr().AsSlice(),
+			Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen()),
+		}))
 	}
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	e.HTTPErrorHandler = ui.ErrorHandler(logger)

@@ -1,0 +1,106 @@
+// Package authz answers the reverse proxy's question, asked once for every proxied
+// request: "may this request through, and as whom?".
+//
+// It serves two endpoints, for any HTTP method (the method of the check itself
+// means nothing; nginx always sends GET):
+//
+//	/api/authz/forward-auth   for proxies that describe the original request in
+//	                          X-Forwarded-Method, -Proto, -Host and -Uri and pass the
+//	                          auth server's non-2xx answers to the client as they are
+//	/api/authz/auth-request   for nginx auth_request: the original request is in
+//	                          X-Original-URL (absolute) and X-Original-Method, and
+//	                          nginx turns a 401 into the redirect itself
+//
+// # The flow, step by step
+//
+//  1. Trusted peer. The direct peer (the connection's RemoteAddr, never a header)
+//     must be inside Config.TrustedProxies (loopback when empty). Otherwise the
+//     answer is 403 and nothing else happens: no header is read, no session looked
+//     up, nothing logged beyond one warning.
+//  2. Original request. Forward-auth reads exactly the four X-Forwarded-* headers
+//     and nothing else, so an X-Original-URL that a client slipped through the proxy
+//     is ignored there. Auth-request reads X-Original-URL and X-Original-Method.
+//     Each header must be present exactly once and well-formed: method an HTTP token
+//     (upper-cased), proto http or https, host a DNS name, dotted IPv4 or bracketed
+//     IPv6 with an optional port 1-65535, URI a request target starting with "/"
+//     without spaces, control characters, "#", malformed %-escapes or dot segments.
+//     Anything else is 400 with a short plain reason naming the header. The host is
+//     reduced to a name (lower case, no port, brackets or trailing dot) for the
+//     session lookup and the policy.
+//  3. Session. The session cookie is taken from the request's Cookie header (the
+//     proxies pass the client's headers) and looked up with Load for the original
+//     host; only Load is called, so an anonymous request creates and writes nothing.
+//     A session at level none counts as anonymous. A lookup error is logged once
+//     and answered 500: the check fails closed, never 200.
+//  4. Decision. The policy engine gets the subject (username, groups, level mapped
+//     explicitly from the session's level, time of the freshest factor) and the
+//     request (host name, "path?query", method, client IP, now). The client IP is
+//     the router's RealIP, which the daemon makes believe X-Forwarded-For only from
+//     trusted proxies; one that does not parse is no IP, which no network rule
+//     matches.
+//  5. Answer.
+//     Allow: 200 with Remote-User, Remote-Groups (comma-separated), Remote-Email
+//     and Remote-Name, all four always present and empty for an anonymous request
+//     (a bypass rule), so that a proxy copying them never forwards a client's own
+//     value or a placeholder. Identity headers on the incoming request are never
+//     read.
+//     Deny: 403.
+//     Authenticate: Location is "<portal>/?rd=<original URL, query-escaped>" for
+//     the portal of the cookie domain covering the host. Forward-auth answers a
+//     client whose Accept allows text/html with 302 (GET, HEAD) or 303 (any other
+//     method, so the portal is fetched with GET), and anything else (an API
+//     client, no Accept at all) with 401 and the same Location. Auth-request
+//     always answers 401 with Location. A host under no cookie domain can never
+//     hold a session, so there it is 403 (logged at debug).
+//
+// Every answer other than 200 has a tiny plain-text body that repeats no request
+// input, "Cache-Control: no-store" and "X-Content-Type-Options: nosniff".
+//
+// # What it does not do
+//
+// It creates, refreshes or ends no session (session does, and Load records
+// activity itself), renders no page and serves no JSON (ui does), and decides
+// nothing on its own (policy does). It does not configure the router's client-IP
+// extraction (cmd does) and has no opinion on the rd URL beyond encoding it: the
+// portal checks it before following it.
+//
+// # Who may import it
+//
+// Only cmd/keygate, which builds one Handler and registers it on the router.
+// authz imports policy, session and echo; it depends on *session.Manager and
+// *policy.Engine only through two small interfaces of its own.
+//
+// # Invariants
+//
+//   - A request from an untrusted peer gets 403 and causes no lookup.
+//   - An error never yields 200.
+//   - A 200 always carries all four identity headers; they come only from the
+//     session, never from the request.
+//   - The only session call that can write is Load's activity stamp on a known
+//     session; an anonymous request causes none.
+//   - The hot path (allowed, authenticated) uses no fmt, no regexp, and a handful
+//     of small allocations (see BenchmarkForwardAuth).
+//
+// # Caveats
+//
+//   - Path rules see the request target as the proxy sent it, still
+//     percent-encoded: "/%61dmin" is not "/admin" to a rule "^/admin". Dot segments
+//     (also as %2e, with "\" or %2f/%5c separators, or with a ";param" suffix) are
+//     refused outright, but other encodings and an application that decodes "%2f",
+//     folds case or strips trailing characters can still see a different path than
+//     the rule did. Write path rules to deny broadly and allow narrowly.
+//   - Raw bytes from 0x80 up are accepted in the URI (some clients send unencoded
+//     UTF-8); they are query-escaped in rd like everything else.
+//   - Methods are upper-cased before policy sees them, so a rule on DELETE also
+//     catches "delete" (which some applications treat alike).
+//   - Behind nginx, any 400 or 500 from this package becomes a 500 for the client:
+//     auth_request accepts only 2xx, 401 and 403.
+//   - A trusted peer is trusted with everything it sends: the X-Forwarded-* headers
+//     and X-Forwarded-For. A proxy that passes a client's own X-Forwarded-Host lets
+//     the client choose which host is checked; configure the proxy to set them.
+//   - A proxy that also forwards the portal to Keygate makes these endpoints
+//     reachable through it by anyone, from a trusted address. That reveals only the
+//     caller's own standing, but the shipped proxy configurations block
+//     /api/authz/ on the portal's virtual host anyway.
+//   - Group names containing commas cannot be told apart in Remote-Groups.
+package authz

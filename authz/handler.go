@@ -1,0 +1,247 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/keygate/keygate/policy"
+	"github.com/keygate/keygate/session"
+)
+
+// sessions finds the login session a request carries and the cookie domain of a
+// host. *session.Manager satisfies it; authz only reads through it.
+type sessions interface {
+	CookieValue(r *http.Request) string
+	Load(ctx context.Context, id, host string) (*session.Session, error)
+	DomainFor(host string) (session.Domain, bool)
+}
+
+// decider applies the access rules. *policy.Engine satisfies it.
+type decider interface {
+	Decide(s policy.Subject, r policy.Request) policy.Decision
+}
+
+var (
+	_ sessions = (*session.Manager)(nil)
+	_ decider  = (*policy.Engine)(nil)
+)
+
+// errNilDependency is returned by New when a dependency is missing.
+var errNilDependency = errors.New("authz: nil session manager or policy engine")
+
+// Handler answers the proxies' questions on /api/authz/forward-auth and
+// /api/authz/auth-request. It is safe for concurrent use.
+type Handler struct {
+	trusted  []netip.Prefix
+	sessions sessions
+	policy   decider
+	logger   *slog.Logger
+	now      func() time.Time
+	headers  fixedHeaders
+}
+
+// New returns a Handler that trusts the peers in cfg.TrustedProxies, finds
+// sessions through sessions and decides with engine. A nil logger discards.
+func New(cfg Config, sessions *session.Manager, engine *policy.Engine, logger *slog.Logger) (*Handler, error) {
+	if sessions == nil || engine == nil {
+		return nil, errNilDependency
+	}
+	return newHandler(cfg, sessions, engine, logger)
+}
+
+// newHandler is New over the interfaces, for tests with fakes.
+func newHandler(cfg Config, s sessions, d decider, logger *slog.Logger) (*Handler, error) {
+	trusted, err := cfg.Prefixes()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	for _, p := range trusted {
+		if p.Bits() == 0 {
+			logger.Warn("server.trusted_proxies trusts every address: any peer that reaches Keygate can ask about any request", "prefix", p.String())
+		}
+	}
+	return &Handler{
+		trusted:  trusted,
+		sessions: s,
+		policy:   d,
+		logger:   logger,
+		now:      time.Now,
+		headers:  newFixedHeaders(),
+	}, nil
+}
+
+// Register adds the two endpoints to e for every method: a proxy may ask with any.
+// The client IP that network rules see is e's RealIP, so e.IPExtractor should
+// believe X-Forwarded-For only from the trusted proxies.
+func (h *Handler) Register(e *echo.Echo) {
+	if e.IPExtractor == nil {
+		h.logger.Warn("no IP extractor on the router: the client IP for network rules comes from X-Forwarded-For sent by anyone")
+	}
+	e.Any("/api/authz/forward-auth", h.forwardAuth)
+	e.Any("/api/authz/auth-request", h.authRequest)
+}
+
+// endpoint tells the two proxy dialects apart.
+type endpoint uint8
+
+const (
+	forwardAuth endpoint = iota // X-Forwarded-*; redirects browsers itself
+	authRequest                 // X-Original-URL; always 401, the proxy redirects
+)
+
+// forwardAuth serves /api/authz/forward-auth. Every answer is written by check, so
+// it never returns an error for the router to render.
+func (h *Handler) forwardAuth(c echo.Context) error { h.check(c, forwardAuth); return nil }
+
+// authRequest serves /api/authz/auth-request, like forwardAuth.
+func (h *Handler) authRequest(c echo.Context) error { h.check(c, authRequest); return nil }
+
+// check answers one question: trusted peer, original request, session, decision.
+func (h *Handler) check(c echo.Context, ep endpoint) {
+	r, w := c.Request(), c.Response()
+	if !h.trustedPeer(r.RemoteAddr) {
+		h.logger.Warn("refused an authz request from an untrusted peer", "peer", r.RemoteAddr)
+		h.plain(w, http.StatusForbidden, bodyForbidden)
+		return
+	}
+	o, err := ep.read(r.Header)
+	if err != nil {
+		h.logger.Debug("refused an authz request with a malformed original request", "err", err)
+		h.plain(w, http.StatusBadRequest, "400 Bad Request: "+err.Error()+"\n")
+		return
+	}
+	s, level, err := h.session(r, o.name)
+	if err != nil {
+		h.logger.Error("answering 500: session lookup failed", "host", o.name, "err", err)
+		h.plain(w, http.StatusInternalServerError, bodyInternal)
+		return
+	}
+	d := h.policy.Decide(subject(s, level), h.request(&o, c.RealIP()))
+	h.logDecision(r.Context(), &o, s, d)
+	switch d {
+	case policy.Allow:
+		h.allow(w, s)
+	case policy.Authenticate:
+		h.authenticate(w, r, &o, ep)
+	default:
+		h.plain(w, http.StatusForbidden, bodyForbidden)
+	}
+}
+
+// read parses the original request in the endpoint's dialect.
+func (ep endpoint) read(hdr http.Header) (original, error) {
+	if ep == forwardAuth {
+		return fromForwarded(hdr)
+	}
+	return fromOriginalURL(hdr)
+}
+
+// trustedPeer reports whether the direct peer is one of the trusted proxies.
+func (h *Handler) trustedPeer(remoteAddr string) bool {
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	a := ap.Addr().Unmap().WithZone("")
+	for _, p := range h.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// session returns the signed-in session r carries for host, or nil for an
+// anonymous request (no cookie, unknown, expired, other domain, or no factor).
+// It only reads: nothing is created or written for an anonymous request.
+func (h *Handler) session(r *http.Request, host string) (*session.Session, session.Level, error) {
+	id := h.sessions.CookieValue(r)
+	if id == "" {
+		return nil, session.LevelNone, nil
+	}
+	s, err := h.sessions.Load(r.Context(), id, host)
+	if err != nil {
+		return nil, session.LevelNone, fmt.Errorf("loading session: %w", err)
+	}
+	level := s.Level() // nil-safe
+	if level == session.LevelNone {
+		return nil, session.LevelNone, nil
+	}
+	return s, level, nil
+}
+
+// subject is who policy sees: the zero Subject (anonymous) when s is nil.
+func subject(s *session.Session, level session.Level) policy.Subject {
+	if s == nil {
+		return policy.Subject{}
+	}
+	return policy.Subject{
+		Username: s.Username,
+		Groups:   s.Groups,
+		Level:    policyLevel(level),
+		AuthTime: s.AuthTime(),
+	}
+}
+
+// policyLevel maps a session level to the policy level of the same meaning.
+func policyLevel(l session.Level) policy.Level {
+	switch l {
+	case session.LevelOneFactor:
+		return policy.LevelOneFactor
+	case session.LevelTwoFactor:
+		return policy.LevelTwoFactor
+	default:
+		return policy.LevelNone
+	}
+}
+
+// request is what policy sees of the original request. clientIP is the router's
+// RealIP; an unparsable one is no IP, which no network rule matches.
+func (h *Handler) request(o *original, clientIP string) policy.Request {
+	ip, err := netip.ParseAddr(clientIP)
+	if err != nil {
+		ip = netip.Addr{}
+	}
+	return policy.Request{
+		Host:   o.name,
+		Path:   o.uri,
+		Method: o.method,
+		IP:     ip.Unmap().WithZone(""),
+		Time:   h.now(),
+	}
+}
+
+// logDecision records the decision at debug level, at no cost when that is off.
+func (h *Handler) logDecision(ctx context.Context, o *original, s *session.Session, d policy.Decision) {
+	if !h.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	user := ""
+	if s != nil {
+		user = s.Username
+	}
+	h.logger.DebugContext(ctx, "authz decision", "decision", decisionName(d),
+		"method", o.method, "host", o.name, "uri", o.uri, "user", user)
+}
+
+// decisionName names d as check acts on it: anything unknown is a deny.
+func decisionName(d policy.Decision) string {
+	switch d {
+	case policy.Allow:
+		return "allow"
+	case policy.Authenticate:
+		return "authenticate"
+	default:
+		return "deny"
+	}
+}

@@ -28,6 +28,22 @@ type decider interface {
 	Decide(s policy.Subject, r policy.Request) policy.Decision
 }
 
+// Users is the users file as it stands now. When given to New, every answer uses
+// the user's current groups, email and name, and a user who was removed or
+// disabled since signing in is treated as anonymous at once.
+type Users interface {
+	// Identity returns the user's current identity, or false when the user no
+	// longer exists or is disabled.
+	Identity(username string) (Identity, bool)
+}
+
+// Identity is a user's current identity in the users file.
+type Identity struct {
+	DisplayName string
+	Email       string
+	Groups      []string
+}
+
 var (
 	_ sessions = (*session.Manager)(nil)
 	_ decider  = (*policy.Engine)(nil)
@@ -42,18 +58,26 @@ type Handler struct {
 	trusted  []netip.Prefix
 	sessions sessions
 	policy   decider
+	users    Users // nil: trust the identity recorded at sign-in
 	logger   *slog.Logger
 	now      func() time.Time
 	headers  fixedHeaders
 }
 
 // New returns a Handler that trusts the peers in cfg.TrustedProxies, finds
-// sessions through sessions and decides with engine. A nil logger discards.
-func New(cfg Config, sessions *session.Manager, engine *policy.Engine, logger *slog.Logger) (*Handler, error) {
+// sessions through sessions, checks each session's user against users (nil:
+// the identity recorded at sign-in is used as it is) and decides with engine. A
+// nil logger discards.
+func New(cfg Config, sessions *session.Manager, engine *policy.Engine, users Users, logger *slog.Logger) (*Handler, error) {
 	if sessions == nil || engine == nil {
 		return nil, errNilDependency
 	}
-	return newHandler(cfg, sessions, engine, logger)
+	h, err := newHandler(cfg, sessions, engine, logger)
+	if err != nil {
+		return nil, err
+	}
+	h.users = users
+	return h, nil
 }
 
 // newHandler is New over the interfaces, for tests with fakes.
@@ -163,7 +187,8 @@ func (h *Handler) trustedPeer(remoteAddr string) bool {
 
 // session returns the signed-in session r carries for host, or nil for an
 // anonymous request (no cookie, unknown, expired, other domain, or no factor).
-// It only reads: nothing is created or written for an anonymous request.
+// It only reads: nothing is created or written for an anonymous request. With
+// Users set, the identity comes from the users file as it is now.
 func (h *Handler) session(r *http.Request, host string) (*session.Session, session.Level, error) {
 	id := h.sessions.CookieValue(r)
 	if id == "" {
@@ -177,7 +202,17 @@ func (h *Handler) session(r *http.Request, host string) (*session.Session, sessi
 	if level == session.LevelNone {
 		return nil, session.LevelNone, nil
 	}
-	return s, level, nil
+	if h.users == nil {
+		return s, level, nil
+	}
+	now, ok := h.users.Identity(s.Username)
+	if !ok {
+		h.logger.DebugContext(r.Context(), "treating a session as anonymous: its user was removed or disabled", "user", s.Username)
+		return nil, session.LevelNone, nil
+	}
+	current := *s
+	current.DisplayName, current.Email, current.Groups = now.DisplayName, now.Email, now.Groups
+	return &current, level, nil
 }
 
 // subject is who policy sees: the zero Subject (anonymous) when s is nil.

@@ -389,7 +389,7 @@ func TestMalformedOriginalRequest(t *testing.T) {
 }
 
 func TestNewRefusesNilDependencies(t *testing.T) {
-	if _, err := New(Config{}, nil, nil, nil); !errors.Is(err, errNilDependency) {
+	if _, err := New(Config{}, nil, nil, nil, nil); !errors.Is(err, errNilDependency) {
 		t.Errorf("got %v, want errNilDependency", err)
 	}
 }

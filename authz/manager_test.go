@@ -86,7 +86,7 @@ func realHandler(t *testing.T, store *countingStore) (*echo.Echo, *session.Manag
 	if err != nil {
 		t.Fatalf("session.NewManager: %v", err)
 	}
-	h, err := New(Config{TrustedProxies: []string{"192.0.2.0/24"}}, m, benchPolicy(t), logger)
+	h, err := New(Config{TrustedProxies: []string{"192.0.2.0/24"}}, m, benchPolicy(t), nil, logger)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -139,7 +139,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 		return nil, err
 	}
 	go a.users.Watch(ctx)
-	gate, err := authz.New(cfg.Authz(), a.sessions, engine, logger.With("component", "authz"))
+	gate, err := authz.New(cfg.Authz(), a.sessions, engine, directoryUsers{a.users}, logger.With("component", "authz"))
 	if err != nil {
 		return nil, err
 	}

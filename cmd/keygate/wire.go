@@ -9,6 +9,7 @@ import (
 
 	"github.com/keygate/keygate/authz"
 	"github.com/keygate/keygate/config"
+	"github.com/keygate/keygate/directory"
 	"github.com/keygate/keygate/ui"
 )
 
@@ -45,4 +46,19 @@ func newEcho(trusted authz.Config, logger *slog.Logger) (*echo.Echo, error) {
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	e.HTTPErrorHandler = ui.ErrorHandler(logger)
 	return e, nil
+}
+
+// directoryUsers shows authz the users file as it is now, so that a removed or
+// disabled user loses access at once and group changes apply to live sessions.
+type directoryUsers struct{ dir *directory.Directory }
+
+var _ authz.Users = directoryUsers{}
+
+// Identity returns the user's current identity, or false when removed or disabled.
+func (u directoryUsers) Identity(username string) (authz.Identity, bool) {
+	user, ok := u.dir.Lookup(username)
+	if !ok || user.Disabled {
+		return authz.Identity{}, false
+	}
+	return authz.Identity{DisplayName: user.DisplayName, Email: user.Email, Groups: user.Groups}, true
 }

@@ -107,13 +107,18 @@ func (p mapProvider) ReadBytes() ([]byte, error) {
 
 // envProvider reads KEYGATE_ variables from env: KEYGATE_SESSION__REDIS__ADDRESS
 // sets session.redis.address (lower-cased, "__" nests). It records in origin
-// the variable behind each key.
+// the variable behind each key. Every key lives in a section, so a variable
+// without "__" is not configuration and is ignored: platforms set such variables
+// for a service named keygate (KEYGATE_PORT, KEYGATE_SERVICE_HOST).
 func envProvider(environ []string, origin map[string]string) *env.Env {
 	return env.Provider(".", env.Opt{
 		Prefix:      envPrefix,
 		EnvironFunc: func() []string { return environ },
 		TransformFunc: func(name, value string) (string, any) {
 			key := strings.ToLower(strings.TrimPrefix(name, envPrefix))
+			if !strings.Contains(key, "__") {
+				return "", nil
+			}
 			key = strings.ReplaceAll(key, "__", ".")
 			origin[key] = name
 			return key, envValue(key, value)

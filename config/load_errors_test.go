@@ -75,10 +75,15 @@ func TestLoadErrors(t *testing.T) {
 			"session.redis.password_file: password and password_file are both set; use one (from KEYGATE_SESSION__REDIS__PASSWORD_FILE)"}},
 		{"unreadable password file", "", []string{"KEYGATE_NOTIFIER__SMTP__PASSWORD_FILE=/nonexistent/secret"}, []string{
 			`notifier.smtp.password_file: cannot read "/nonexistent/secret": no such file or directory (from KEYGATE_NOTIFIER__SMTP__PASSWORD_FILE)`}},
+		{"empty password file", "", []string{"KEYGATE_SESSION__REDIS__ADDRESS=redis:6379", "KEYGATE_SESSION__REDIS__PASSWORD_FILE=empty.secret"}, []string{
+			`session.redis.password_file: "empty.secret" is empty; a secret file must hold the secret (from KEYGATE_SESSION__REDIS__PASSWORD_FILE)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := inTempDir(t, baseYAML+tt.yaml)
+			if err := os.WriteFile("empty.secret", []byte("\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			_, err := Load(path, tt.env)
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("Load error = %v, want one matching ErrInvalid", err)

@@ -143,6 +143,9 @@ func TestLoadEnv(t *testing.T) {
 			func(c *Config) any { return c.Session.Redis.TLS.Enabled }, true},
 		{"untouched default", []string{"OTHER_VAR=1", "keygate_log__level=debug"},
 			func(c *Config) any { return []any{c.Log.Level, c.WebAuthn.PasskeyLogin} }, []any{"info", &yes}},
+		{"variables without a section are not configuration",
+			[]string{"KEYGATE_PORT=tcp://10.0.0.1:9091", "KEYGATE_SERVICE_HOST=10.0.0.1", "KEYGATE_DOMAIN=example.com"},
+			func(c *Config) any { return c.Session.Domain }, "localhost"},
 		{"log", []string{"KEYGATE_LOG__LEVEL=debug", "KEYGATE_LOG__FORMAT=json"},
 			func(c *Config) any { return c.Log }, Log{Level: "debug", Format: "json"}},
 	}

@@ -144,7 +144,12 @@ func resolveSecrets(m map[string]any, readFile func(string) ([]byte, error)) []*
 				errs = append(errs, &Error{Key: key, Msg: fmt.Sprintf("cannot read %q: %v", file, pathErrCause(err)), Err: err})
 				continue
 			}
-			m[base] = strings.TrimRight(string(content), "\r\n")
+			secret := strings.TrimRight(string(content), "\r\n")
+			if secret == "" {
+				errs = append(errs, &Error{Key: key, Msg: fmt.Sprintf("%q is empty; a secret file must hold the secret", file)})
+				continue
+			}
+			m[base] = secret
 			delete(m, name)
 		}
 	})

@@ -19,7 +19,7 @@ import (
 func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
 	cfg, err := config.Load(path, os.Environ())
 	if err != nil {
-		fmt.Fprint(stderr, config.FormatErrors(err))
+		fmt.Fprintln(stderr, config.FormatErrors(err))
 		return nil, errReported
 	}
 	return cfg, nil

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	cookieName = "keygate_session"
+	// appHost is the protected app every check asks about; it is under the
+	// cookie domain localhost, the one domain whose portal may be plain http.
+	appHost = "app.localhost"
+	appURI  = "/dashboard?tab=1"
+	// startTimeout bounds how long a freshly started server may take to answer.
+	startTimeout = 15 * time.Second
+)
+
+// loadIdentity is the user every authenticated scenario signs in as.
+var loadIdentity = identity{user: "loaduser", groups: "dev", email: "load@example.test", name: "Load User"}
+
+// errSignIn reports that the password sign-in did not give a session cookie.
+var errSignIn = errors.New("sign-in failed")
+
+// keygate is one running daemon with a signed-in session.
+type keygate struct {
+	proc   *proc
+	addr   string // 127.0.0.1:port
+	cookie string // name=value of the signed-in session
+	// rssStart is the RSS once the daemon answers, before any other request
+	// (the sign-in among them); 0 when it could not be read.
+	rssStart uint64
+}
+
+// keygateBinary returns the binary given with -keygate, or builds one into the
+// temporary directory the first time it is needed.
+func (b *bench) keygateBinary(ctx context.Context) (string, error) {
+	if b.opts.keygate != "" {
+		return b.opts.keygate, nil
+	}
+	bin := filepath.Join(b.dir, "keygate")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	b.logger.Info("building keygate", "output", bin)
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/keygate/keygate/cmd/keygate").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("building keygate: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startKeygate starts a daemon named name in its own directory, with the
+// embedded session store, or with Redis at redisAddr when it is not empty, and
+// signs the load user in.
+func (b *bench) startKeygate(ctx context.Context, name, redisAddr string) (*keygate, error) {
+	bin, err := b.keygateBinary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(b.dir, "keygate-"+name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	password := randomToken()
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	conf, err := writeKeygateFiles(ctx, bin, dir, port, password, redisAddr)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "serve", "--config", conf)
+	cmd.Dir = dir
+	p, err := b.procs.start("keygate ("+name+")", cmd, filepath.Join(dir, "keygate.log"))
+	if err != nil {
+		return nil, err
+	}
+	kg := &keygate{proc: p, addr: "127.0.0.1:" + strconv.Itoa(port)}
+	if err := p.waitFor(ctx, startTimeout, kg.healthy); err != nil {
+		return nil, err
+	}
+	kg.rssStart, _ = readRSS(p.pid())
+	if kg.cookie, err = kg.signIn(ctx, password); err != nil {
+		return nil, p.failure(err)
+	}
+	return kg, nil
+}
+
+// writeKeygateFiles writes the users file (one password user) and the config
+// file into dir and returns the config file's path.
+func writeKeygateFiles(ctx context.Context, bin, dir string, port int, password, redisAddr string) (string, error) {
+	hash, err := hashPassword(ctx, bin, password)
+	if err != nil {
+		return "", err
+	}
+	users := fmt.Sprintf("users:\n  %s:\n    display_name: %q\n    email: %q\n    groups: [%s]\n    password: %q\n",
+		loadIdentity.user, loadIdentity.name, loadIdentity.email, loadIdentity.groups, hash)
+	usersFile := filepath.Join(dir, "users.yml")
+	if err := os.WriteFile(usersFile, []byte(users), 0o600); err != nil {
+		return "", fmt.Errorf("writing users file: %w", err)
+	}
+	var redis string
+	if redisAddr != "" {
+		redis = fmt.Sprintf("  redis:\n    address: %q\n", redisAddr)
+	}
+	conf := fmt.Sprintf(`server:
+  address: "127.0.0.1:%d"
+log: {level: info, format: text}
+storage: {path: %q}
+users: {file: %q}
+session:
+  name: %s
+  domain: localhost
+  portal_url: "http://localhost:%d"
+%snotifier: {file: %q}
+access_control:
+  default_policy: deny
+  rules:
+    - domain: [%q]
+      policy: one_factor
+`, port, filepath.Join(dir, "keygate.db"), usersFile, cookieName, port, redis,
+		filepath.Join(dir, "notifications.log"), appHost)
+	path := filepath.Join(dir, "keygate.yml")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		return "", fmt.Errorf("writing config file: %w", err)
+	}
+	return path, nil
+}
+
+// hashPassword asks `keygate hash-password` for the hash of password.
+func hashPassword(ctx context.Context, bin, password string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, "hash-password")
+	cmd.Stdin = strings.NewReader(password + "\n")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("keygate hash-password: %w: %s", err, stderr.String())
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// portal returns the portal's host (as a browser sends it) and origin.
+func (kg *keygate) portal() (host, origin string) {
+	_, port, _ := strings.Cut(kg.addr, ":")
+	host = "localhost:" + port
+	return host, "http://" + host
+}
+
+// healthy reports whether the daemon answers its health check.
+func (kg *keygate) healthy() bool {
+	req, err := http.NewRequest(http.MethodGet, "http://"+kg.addr+"/api/health", nil)
+	if err != nil {
+		return false
+	}
+	req.Host, _ = kg.portal()
+	client := &http.Client{Timeout: time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// signIn signs the load user in through the portal's API, as the sign-in page
+// does, and returns the session cookie as name=value.
+func (kg *keygate) signIn(ctx context.Context, password string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"username": loadIdentity.user, "password": password})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+kg.addr+"/api/login/password", bytes.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("building sign-in request: %w", err)
+	}
+	host, origin := kg.portal()
+	req.Host = host
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return "", fmt.Errorf("signing in: %w", err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("%w: status %d: %s", errSignIn, resp.StatusCode, answer)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == cookieName && c.Value != "" {
+			return c.Name + "=" + c.Value, nil
+		}
+	}
+	return "", fmt.Errorf("%w: no %s cookie in the answer", errSignIn, cookieName)
+}
+
+// forwardAuthTarget is a browser's GET of appHost+appURI as a forward-auth proxy
+// asks about it at addr, carrying cookie (name=value; "" for none).
+func forwardAuthTarget(addr, cookie string) target {
+	h := http.Header{}
+	h.Set("X-Forwarded-Method", http.MethodGet)
+	h.Set("X-Forwarded-Proto", "http")
+	h.Set("X-Forwarded-Host", appHost)
+	h.Set("X-Forwarded-Uri", appURI)
+	h.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	if cookie != "" {
+		h.Set("Cookie", cookie)
+	}
+	return target{
+		url:      "http://" + addr + "/api/authz/forward-auth",
+		header:   h,
+		want:     http.StatusOK,
+		wantUser: loadIdentity.user,
+	}
+}
+
+// randomToken returns 32 random bytes, base64url-encoded.
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Targets from issue 5, checked against the figures of one run.
+const (
+	targetEmbeddedRatio = 0.85
+	targetRedisRatio    = 0.70
+	targetP99Ratio      = 2.0
+	targetIdleRSS       = 20 << 20
+	targetLoadRSS       = 40 << 20
+)
+
+// print writes the machine, the table, the store check and the targets to w.
+func (rep *report) print(w io.Writer, o options) {
+	fmt.Fprintf(w, "\nmachine: %s, %d CPUs, load average %s, %s, %s\n", cpuModel(), runtime.NumCPU(), loadAverage(), kernel(), runtime.Version())
+	fmt.Fprintf(w, "load: %d keep-alive connections, %v per scenario after a %v warm-up; the generator shares the CPUs with the servers\n\n",
+		o.connections, o.duration, min(maxWarmup, o.duration/5))
+	rep.printTable(w)
+	rep.printStore(w)
+	rep.printTargets(w)
+}
+
+func (rep *report) printTable(w io.Writer) {
+	base := rep.row(scBaseline)
+	width := len("scenario")
+	for _, r := range rep.rows {
+		width = max(width, len(r.label))
+	}
+	// Numbers align right; the label is padded to one width so that it stays left.
+	label := func(s string) string { return fmt.Sprintf("%-*s", width, s) }
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, label("scenario")+"\trequests/s\tp50\tp99\treq/s x base\tp99 x base\tRSS before\tRSS peak\tanswers\t")
+	for _, r := range rep.rows {
+		if r.res == nil || r.err != nil {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\tFAILED\t\n", label(r.label))
+			continue
+		}
+		ratio, p99Ratio := "-", "-"
+		if r.keygate && base != nil && base.res != nil && base.res.rate() > 0 {
+			ratio = fmt.Sprintf("%.2f", r.res.rate()/base.res.rate())
+			p99Ratio = fmt.Sprintf("%.2f", float64(r.res.hist.quantile(0.99))/float64(base.res.hist.quantile(0.99)))
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label(r.label), r.res.rate(),
+			ms(r.res.hist.quantile(0.50)), ms(r.res.hist.quantile(0.99)), ratio, p99Ratio,
+			mib(r.rssIdle), mib(r.rssPeak), answers(&r))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nRSS is the VmRSS of the server answering (the baseline's own process, or Keygate's): \"before\" just")
+	fmt.Fprintln(w, "before the run (for Keygate, after its password sign-in), \"peak\" sampled every 100 ms during it.")
+	for _, r := range rep.rows {
+		if r.err != nil {
+			fmt.Fprintf(w, "\n%s FAILED: %v\n", r.label, r.err)
+		} else if !r.res.clean() {
+			fmt.Fprintf(w, "\n%s: %d unexpected answers, %d errors; first: %s\n", r.label, r.res.unexpected, r.res.errors, r.res.problem)
+		}
+	}
+}
+
+// answers summarises whether every answer was the expected one.
+func answers(r *row) string {
+	switch {
+	case r.err != nil:
+		return "FAILED"
+	case !r.res.clean():
+		return fmt.Sprintf("%d WRONG", r.res.unexpected+r.res.errors)
+	default:
+		return "all " + fmt.Sprint(r.res.hist.total) + " ok"
+	}
+}
+
+func (rep *report) printStore(w io.Writer) {
+	sc := rep.store
+	if sc == nil {
+		return
+	}
+	if sc.err != nil {
+		fmt.Fprintf(w, "\nsession store around the unauthenticated run: could not count keys: %v\n", sc.err)
+		return
+	}
+	verdict := "unchanged"
+	if sc.after != sc.before {
+		verdict = fmt.Sprintf("CHANGED by %+d", sc.after-sc.before)
+	}
+	fmt.Fprintf(w, "\nsession store (Redis DBSIZE) around %d unauthenticated requests: %d keys before, %d after: %s\n",
+		sc.answers, sc.before, sc.after, verdict)
+}
+
+func (rep *report) printTargets(w io.Writer) {
+	fmt.Fprintln(w, "\ntargets of issue 5 (one noisy run):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range rep.targets() {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.what, c.got, c.verdict)
+	}
+	tw.Flush()
+}
+
+// check is one target and how the run fared against it.
+type check struct{ what, got, verdict string }
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT MET"
+}
+
+func (rep *report) targets() []check {
+	var out []check
+	base := rep.measured(scBaseline)
+	for _, t := range []struct {
+		name  string
+		ratio float64
+	}{{scEmbedded, targetEmbeddedRatio}, {scRedis, targetRedisRatio}} {
+		r := rep.measured(t.name)
+		if r == nil || base == nil {
+			out = append(out, check{t.name + ": requests/s and p99 against the baseline", "-", "not measured"})
+			continue
+		}
+		ratio := r.res.rate() / base.res.rate()
+		p99 := float64(r.res.hist.quantile(0.99)) / float64(base.res.hist.quantile(0.99))
+		out = append(out,
+			check{fmt.Sprintf("%s: requests/s >= %.2f x baseline", t.name, t.ratio), fmt.Sprintf("%.2f", ratio), verdict(ratio >= t.ratio)},
+			check{fmt.Sprintf("%s: p99 <= %.0f x baseline", t.name, targetP99Ratio), fmt.Sprintf("%.2f", p99), verdict(p99 <= targetP99Ratio)})
+	}
+	return append(out, rep.memoryTargets()...)
+}
+
+func (rep *report) memoryTargets() []check {
+	var out []check
+	if r := rep.measured(scEmbedded); r != nil {
+		out = append(out,
+			check{"keygate RSS idle < 20 MiB (started, before any request)", mib(r.rssStart), verdict(r.rssStart > 0 && r.rssStart < targetIdleRSS)},
+			check{"keygate RSS idle < 20 MiB (after one password sign-in)", mib(r.rssIdle), verdict(r.rssIdle > 0 && r.rssIdle < targetIdleRSS)},
+			check{"keygate RSS < 40 MiB during the authenticated run (embedded)", mib(r.rssPeak), verdict(r.rssPeak > 0 && r.rssPeak < targetLoadRSS)})
+	}
+	if r := rep.measured(scRedis); r != nil {
+		out = append(out, check{"keygate RSS < 40 MiB during the authenticated run (Redis)", mib(r.rssPeak), verdict(r.rssPeak > 0 && r.rssPeak < targetLoadRSS)})
+	}
+	if r := rep.measured(scUnauth); r != nil {
+		out = append(out, check{"keygate RSS < 40 MiB during the unauthenticated flood", mib(r.rssPeak), verdict(r.rssPeak > 0 && r.rssPeak < targetLoadRSS)})
+	}
+	if sc := rep.store; sc != nil && sc.err == nil {
+		out = append(out, check{"unauthenticated requests leave the session store as it was",
+			fmt.Sprintf("%d -> %d keys", sc.before, sc.after), verdict(sc.before == sc.after)})
+	}
+	return out
+}
+
+func (rep *report) row(name string) *row {
+	for i := range rep.rows {
+		if rep.rows[i].name == name {
+			return &rep.rows[i]
+		}
+	}
+	return nil
+}
+
+// measured returns the row of a scenario that ran cleanly, or nil.
+func (rep *report) measured(name string) *row {
+	r := rep.row(name)
+	if r == nil || r.err != nil || r.res == nil || !r.res.clean() || r.res.requests == 0 {
+		return nil
+	}
+	return r
+}
+
+// failed reports whether any scenario failed, got a wrong answer or left keys behind.
+func (rep *report) failed() bool {
+	for _, r := range rep.rows {
+		if r.err != nil || !r.res.clean() {
+			return true
+		}
+	}
+	return rep.store != nil && (rep.store.err != nil || rep.store.before != rep.store.after)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(b uint64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+}
+
+func cpuModel() string {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimLeft(name, "\t :"))
+		}
+	}
+	return runtime.GOARCH
+}
+
+func loadAverage() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func kernel() string {
+	data, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return runtime.GOOS
+	}
+	return "Linux " + strings.TrimSpace(string(data))
+}

@@ -6,7 +6,8 @@
 // A rule matches when every condition it sets matches: domain (exact hosts, compared
 // case-insensitively with the port and a trailing dot ignored, or "*.example.com"
 // wildcards that match subdomains at any depth but never example.com itself),
-// resources (regular expressions over "path?query"), methods, networks (CIDR
+// resources (regular expressions over "path?query" or the path alone: either
+// match counts, so a query string cannot take a request out of a path rule), methods, networks (CIDR
 // prefixes or single addresses, IPv4-mapped IPv6 addresses compared as IPv4) and
 // subject ("user:NAME" or "group:NAME", any one is enough). The rule's policy then
 // decides: bypass allows anyone; one_factor and two_factor allow a subject at that

@@ -103,13 +103,20 @@ func (r *rule) matchesNetwork(ip netip.Addr) bool {
 	return false
 }
 
-// matchesResource reports whether the resources condition holds for path.
-func (r *rule) matchesResource(path string) bool {
+// matchesResource reports whether the resources condition holds for target,
+// the request's "path?query". A regex holds when it matches the whole target or
+// the path alone, so a query string cannot take a request out of a rule written
+// for a path: "^/admin(/|$)" covers "/admin?x=1" too.
+func (r *rule) matchesResource(target string) bool {
 	if len(r.resources) == 0 {
 		return true
 	}
+	path := target
+	if i := strings.IndexByte(target, '?'); i >= 0 {
+		path = target[:i]
+	}
 	for _, res := range r.resources {
-		if res.matches(path) {
+		if res.matches(target) || (len(path) < len(target) && res.matches(path)) {
 			return true
 		}
 	}

@@ -190,18 +190,29 @@ func (s *Store) DeleteUserCredentials(ctx context.Context, user string) (int, er
 	return n, nil
 }
 
-// UpdateAfterLogin records a successful sign-in: the counter (which only ever
-// rises, so a late concurrent update cannot lower it), the backup state and the
-// time of use.
+// UpdateAfterLogin records a successful sign-in: the counter, the backup state
+// and the time of use. The counter check is repeated inside the write
+// transaction, so of two sign-ins racing with the same counter only one passes:
+// unless both are zero, a counter that does not rise above the stored one flags
+// the credential (clone_warning) and fails with ErrSignCount, recording nothing else.
 func (s *Store) UpdateAfterLogin(ctx context.Context, user string, id []byte, signCount uint32, backupState bool, usedAt time.Time) error {
+	rolledBack := false
 	_, err := s.modify(ctx, user, id, func(_ *bbolt.Tx, c *Credential) error {
-		c.SignCount = max(c.SignCount, signCount)
+		if (signCount != 0 || c.SignCount != 0) && signCount <= c.SignCount {
+			rolledBack = true
+			c.CloneWarning = true
+			return nil
+		}
+		c.SignCount = signCount
 		c.BackupState = backupState
 		c.LastUsedAt = usedAt
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("recording sign-in: %w", err)
+	}
+	if rolledBack {
+		return ErrSignCount
 	}
 	return nil
 }

@@ -265,19 +265,28 @@ func TestUpdateAfterLogin(t *testing.T) {
 	if err := s.UpdateAfterLogin(ctx, "alice", []byte("a"), 42, true, used); err != nil {
 		t.Fatalf("UpdateAfterLogin: %v", err)
 	}
-	// A late, lower counter never lowers the stored one.
-	if err := s.UpdateAfterLogin(ctx, "alice", []byte("a"), 10, true, used); err != nil {
-		t.Fatal(err)
-	}
 	c, err := s.Credential(ctx, "alice", []byte("a"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.SignCount != 42 || !c.BackupState || !c.LastUsedAt.Equal(used) {
-		t.Errorf("after login: got count %d, backup state %v, last used %v, want 42, true, %v",
-			c.SignCount, c.BackupState, c.LastUsedAt, used)
+	if c.SignCount != 42 || !c.BackupState || !c.LastUsedAt.Equal(used) || c.CloneWarning {
+		t.Errorf("after login: got count %d, backup state %v, last used %v, clone warning %v, want 42, true, %v, false",
+			c.SignCount, c.BackupState, c.LastUsedAt, c.CloneWarning, used)
 	}
-	if err := s.UpdateAfterLogin(ctx, "alice", []byte("zz"), 1, false, used); !errors.Is(err, ErrNotFound) {
+	// A counter that does not rise (a late or cloned sign-in) lowers nothing and flags the credential.
+	for _, count := range []uint32{10, 42} {
+		if err := s.UpdateAfterLogin(ctx, "alice", []byte("a"), count, false, used.Add(time.Hour)); !errors.Is(err, ErrSignCount) {
+			t.Errorf("counter %d after 42: got %v, want ErrSignCount", count, err)
+		}
+	}
+	if c, err = s.Credential(ctx, "alice", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if c.SignCount != 42 || !c.BackupState || !c.LastUsedAt.Equal(used) || !c.CloneWarning {
+		t.Errorf("after a lower counter: got count %d, backup state %v, last used %v, clone warning %v, want 42, true, %v, true",
+			c.SignCount, c.BackupState, c.LastUsedAt, c.CloneWarning, used)
+	}
+	if err := s.UpdateAfterLogin(ctx, "alice", []byte("zz"), 100, false, used); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown credential: got %v, want ErrNotFound", err)
 	}
 }

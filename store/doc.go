@@ -24,7 +24,8 @@
 //   - A user handle is 64 bytes from crypto/rand, created on first need and
 //     never derived from the username; it survives a credential reset so that
 //     authenticators replace their old passkey for the user.
-//   - A sign counter only rises (UpdateAfterLogin keeps the maximum).
+//   - A sign counter only rises: UpdateAfterLogin checks it again inside its
+//     write transaction and flags the credential when it did not rise.
 //   - An invite token is never stored, only its SHA-256; redeeming is one
 //     read-write transaction (check, delete), so a token works once even under
 //     concurrency, and never after it expires.

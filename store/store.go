@@ -26,6 +26,9 @@ var (
 	// ErrInvalid means an argument breaks a rule: an empty user, a description
 	// that is empty, too long or holds control characters, an empty credential.
 	ErrInvalid = errors.New("store: invalid")
+	// ErrSignCount means a sign-in's signature counter did not rise above the
+	// stored one: the credential may be cloned, and UpdateAfterLogin has flagged it.
+	ErrSignCount = errors.New("store: sign counter did not increase")
 )
 
 // The buckets the store owns in the shared file. The session package owns its own.

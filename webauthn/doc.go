@@ -88,7 +88,10 @@
 //     is refused with ErrCloneWarning and the credential flagged
 //     (clone_warning); the user's other credentials keep working, and the
 //     flagged one stays refused until store.ClearCloneWarning
-//     [TestCounterRollback; TestPasskeyRefusals "counter rollback"].
+//     [TestCounterRollback; TestPasskeyRefusals "counter rollback"]. The store
+//     checks the counter again in the transaction that records the use, so of
+//     two sign-ins racing with the same counter only one passes
+//     [TestCounterRaceFlagsClone].
 //   - With metadata.file, the model's metadata status and, for attested
 //     credentials, the attestation trust path (library)
 //     [TestRegistrationWithMetadata].
@@ -118,8 +121,6 @@
 //
 //   - The state's single use rests on the caller's TakeState. The set of used
 //     challenges kept here is per process and only a second line of defence.
-//   - Two sign-ins with the same counter racing each other could both pass the
-//     counter check; the store never lowers a counter.
 //   - Without attestation (attestation: none, the default) the AAGUID is the
 //     authenticator's own claim: aaguids.permit/deny and the metadata status
 //     then keep honest authenticators out, not forged ones. Under a permit

@@ -191,7 +191,15 @@ func (r *RP) verifyAssertion(ctx context.Context, user string, u *libraryUser, s
 	if (count != 0 || sc.SignCount != 0) && count <= sc.SignCount {
 		return Assertion{}, r.cloneDetected(ctx, user, sc, count)
 	}
-	if err := r.creds.UpdateAfterLogin(ctx, user, sc.ID, count, flags.HasBackupState(), r.now()); err != nil {
+	// The store checks the counter again in its write transaction: of two
+	// sign-ins racing with the same counter, the second is refused here.
+	err := r.creds.UpdateAfterLogin(ctx, user, sc.ID, count, flags.HasBackupState(), r.now())
+	if errors.Is(err, store.ErrSignCount) {
+		r.log.WarnContext(ctx, "sign counter did not rise at write time; credential flagged as possibly cloned",
+			"user", user, "received_count", count)
+		return Assertion{}, ErrCloneWarning.withf("counter %d not above the stored one at write time", count)
+	}
+	if err != nil {
 		return Assertion{}, err
 	}
 	return Assertion{

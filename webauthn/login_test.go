@@ -336,3 +336,32 @@ func TestLoginMalformed(t *testing.T) {
 		})
 	}
 }
+
+// racingStore lets another sign-in with the same counter commit just before
+// each sign-in writes: the race the counter check before verification cannot see.
+type racingStore struct{ credentialStore }
+
+func (s racingStore) UpdateAfterLogin(ctx context.Context, user string, id []byte, count uint32, backup bool, at time.Time) error {
+	if err := s.credentialStore.UpdateAfterLogin(ctx, user, id, count, backup, at); err != nil {
+		return err
+	}
+	return s.credentialStore.UpdateAfterLogin(ctx, user, id, count, backup, at)
+}
+
+func TestCounterRaceFlagsClone(t *testing.T) {
+	e := newEnv(t, nil)
+	d := newDevice(virtualwebauthn.KeyTypeEC2)
+	e.mustRegister("alice", d, "Key")
+	e.rp.creds = racingStore{e.rp.creds}
+	d.cred.Counter = 5
+	_, err := e.login("alice", d)
+	wantCode(t, err, "clone_warning")
+	list, err := e.rp.Credentials(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !list[0].CloneWarning || list[0].SignCount != 5 {
+		t.Errorf("after a racing sign-in with the same counter: got clone warning %v, count %d, want true, 5",
+			list[0].CloneWarning, list[0].SignCount)
+	}
+}

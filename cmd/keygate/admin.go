@@ -29,6 +29,7 @@ type admin interface {
 	DeleteCredential(ctx context.Context, user, id string) error
 	Reset(ctx context.Context, user string) (int, error)
 	ClearWarning(ctx context.Context, user, id string) error
+	ImportCredentials(ctx context.Context, items []importItem) ([]string, error)
 }
 
 // credentialRow is one credential as the admin commands show it.

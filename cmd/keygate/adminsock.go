@@ -79,7 +79,31 @@ func adminMux(a admin) *http.ServeMux {
 	mux.HandleFunc("POST /credentials/{user}/{id}/clear-warning", func(w http.ResponseWriter, r *http.Request) {
 		answer(w, struct{}{}, a.ClearWarning(r.Context(), r.PathValue("user"), r.PathValue("id")))
 	})
+	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
+		var in importRequest
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxExportSize))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			answer(w, nil, fmt.Errorf("%w: %v", errBadRequest, err))
+			return
+		}
+		skipped, err := a.ImportCredentials(r.Context(), in.Credentials)
+		answer(w, importAnswer{Skipped: skipped}, err)
+	})
 	return mux
+}
+
+// errBadRequest means the admin socket could not read a request.
+var errBadRequest = errors.New("unreadable request")
+
+// importRequest and importAnswer are the bodies of POST /import.
+type importRequest struct {
+	Credentials []importItem `json:"credentials"`
+}
+
+type importAnswer struct {
+	// Skipped says, for each credential, why it was skipped; "" when stored.
+	Skipped []string `json:"skipped"`
 }
 
 // answer writes v as JSON, or err as {"error": text} with a fitting status.
@@ -90,7 +114,7 @@ func answer(w http.ResponseWriter, v any, err error) {
 		switch {
 		case errors.Is(err, store.ErrNotFound), errors.Is(err, errUnknownUser):
 			status = http.StatusNotFound
-		case errors.Is(err, store.ErrInvalid):
+		case errors.Is(err, store.ErrInvalid), errors.Is(err, errBadRequest):
 			status = http.StatusBadRequest
 		}
 		w.WriteHeader(status)
@@ -120,35 +144,58 @@ func dialAdmin(path string) (*socketAdmin, bool) {
 
 func (s *socketAdmin) Invite(ctx context.Context, user string) (string, error) {
 	var out struct{ URL string }
-	err := s.call(ctx, http.MethodPost, "/invite/"+url.PathEscape(user), &out)
+	err := s.call(ctx, http.MethodPost, "/invite/"+url.PathEscape(user), nil, &out)
 	return out.URL, err
 }
 
 func (s *socketAdmin) Credentials(ctx context.Context, user string) ([]credentialRow, error) {
 	var rows []credentialRow
-	err := s.call(ctx, http.MethodGet, "/credentials/"+url.PathEscape(user), &rows)
+	err := s.call(ctx, http.MethodGet, "/credentials/"+url.PathEscape(user), nil, &rows)
 	return rows, err
 }
 
 func (s *socketAdmin) DeleteCredential(ctx context.Context, user, id string) error {
-	return s.call(ctx, http.MethodDelete, "/credentials/"+url.PathEscape(user)+"/"+url.PathEscape(id), nil)
+	return s.call(ctx, http.MethodDelete, "/credentials/"+url.PathEscape(user)+"/"+url.PathEscape(id), nil, nil)
 }
 
 func (s *socketAdmin) Reset(ctx context.Context, user string) (int, error) {
 	var out struct{ Deleted int }
-	err := s.call(ctx, http.MethodDelete, "/credentials/"+url.PathEscape(user), &out)
+	err := s.call(ctx, http.MethodDelete, "/credentials/"+url.PathEscape(user), nil, &out)
 	return out.Deleted, err
 }
 
 func (s *socketAdmin) ClearWarning(ctx context.Context, user, id string) error {
-	return s.call(ctx, http.MethodPost, "/credentials/"+url.PathEscape(user)+"/"+url.PathEscape(id)+"/clear-warning", nil)
+	return s.call(ctx, http.MethodPost, "/credentials/"+url.PathEscape(user)+"/"+url.PathEscape(id)+"/clear-warning", nil, nil)
 }
 
-// call does one request and decodes the answer into out (when not nil).
-func (s *socketAdmin) call(ctx context.Context, method, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, "http://keygate"+path, http.NoBody)
+func (s *socketAdmin) ImportCredentials(ctx context.Context, items []importItem) ([]string, error) {
+	var out importAnswer
+	if err := s.call(ctx, http.MethodPost, "/import", importRequest{Credentials: items}, &out); err != nil {
+		return nil, err
+	}
+	if len(out.Skipped) != len(items) {
+		return nil, fmt.Errorf("daemon: %d results for %d credentials", len(out.Skipped), len(items))
+	}
+	return out.Skipped, nil
+}
+
+// call does one request, with in as its JSON body (when not nil), and decodes
+// the answer into out (when not nil).
+func (s *socketAdmin) call(ctx context.Context, method, path string, in, out any) error {
+	reqBody := io.Reader(http.NoBody)
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		reqBody = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://keygate"+path, reqBody)
 	if err != nil {
 		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {

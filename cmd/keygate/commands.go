@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/keygate/keygate/config"
 	"github.com/keygate/keygate/directory"
 	"github.com/keygate/keygate/store"
 )
@@ -126,6 +127,11 @@ func withAdmin(ctx context.Context, path string, stderr io.Writer, fn func(admin
 	if err != nil {
 		return err
 	}
+	return withAdminConfig(ctx, cfg, stderr, fn)
+}
+
+// withAdminConfig is withAdmin with the configuration already loaded.
+func withAdminConfig(ctx context.Context, cfg *config.Config, stderr io.Writer, fn func(admin) error) error {
 	if remote, ok := dialAdmin(adminSocketPath(cfg)); ok {
 		return fn(remote)
 	}

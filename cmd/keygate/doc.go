@@ -5,6 +5,7 @@
 //	keygate hash-password                read a password from stdin, print its argon2id hash
 //	keygate invite USER [--config FILE]  print a one-time enrollment URL for USER
 //	keygate credentials list|delete|reset ...  manage WebAuthn credentials
+//	keygate import-credentials FILE      import a WebAuthn export in the common YAML form
 //
 // Main wires every component by hand: it loads the configuration, opens the bbolt
 // file once and hands it to the stores, builds each component from its own Config,

@@ -27,6 +27,7 @@ Usage:
   keygate credentials delete USER ID     delete one credential
   keygate credentials reset USER         delete all of USER's credentials
   keygate credentials clear-warning USER ID   clear a credential's clone warning
+  keygate import-credentials FILE [--config FILE]   import a WebAuthn export (YAML), U2F keys included
 `
 
 func main() {
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return invite(ctx, args, stdout, stderr)
 	case "credentials":
 		return credentials(ctx, args, stdout, stderr)
+	case "import-credentials":
+		return importCredentials(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

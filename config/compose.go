@@ -18,10 +18,11 @@ func (c *Config) Authz() authz.Config {
 // sections, webauthn.rp_name, webauthn.passkey_login and session.remember_me.
 func (c *Config) UI() ui.Config {
 	return ui.Config{
-		Identity:     c.Identity,
-		Regulation:   c.Regulation,
-		RPName:       c.WebAuthn.RPName,
-		RememberMe:   c.Session.RememberMe,
-		PasskeyLogin: c.WebAuthn.PasskeyLogin == nil || *c.WebAuthn.PasskeyLogin,
+		Identity:   c.Identity,
+		Regulation: c.Regulation,
+		RPName:     c.WebAuthn.RPName,
+		RememberMe: c.Session.RememberMe,
+		// Unset means true, as webauthn.Config documents.
+		PasskeyUVTwoFactor: c.WebAuthn.PasskeyUVTwoFactor == nil || *c.WebAuthn.PasskeyUVTwoFactor,
 	}
 }

@@ -276,13 +276,13 @@ func TestCompose(t *testing.T) {
 	}
 	want := ui.Config{
 		Identity: ui.IdentityConfig{CodeLength: 6}, Regulation: store.RegulationConfig{MaxFailures: 3},
-		RPName: "Acme", RememberMe: time.Hour, PasskeyLogin: false,
+		RPName: "Acme", RememberMe: time.Hour, PasskeyUVTwoFactor: true,
 	}
 	if diff := cmp.Diff(want, c.UI()); diff != "" {
 		t.Errorf("UI mismatch (-want +got):\n%s", diff)
 	}
-	c.WebAuthn.PasskeyLogin = nil
-	if !c.UI().PasskeyLogin {
-		t.Errorf("UI().PasskeyLogin = false with webauthn.passkey_login unset, want true")
+	c.WebAuthn.PasskeyUVTwoFactor = &no
+	if c.UI().PasskeyUVTwoFactor {
+		t.Errorf("UI().PasskeyUVTwoFactor = true with webauthn.passkey_uv_two_factor false, want false")
 	}
 }

@@ -31,9 +31,10 @@ type Config struct {
 	// RememberMe is session.remember_me. Zero hides the "remember me" box and
 	// ignores remember_me in sign-in requests.
 	RememberMe time.Duration
-	// PasskeyLogin is webauthn.passkey_login, reported by GET /api/session.
-	// False means the pages do not offer a passkey sign-in.
-	PasskeyLogin bool
+	// PasskeyUVTwoFactor is webauthn.passkey_uv_two_factor: an enrollment with
+	// user verification signs the user in at two_factor, as a passkey sign-in
+	// with user verification does. False means one_factor.
+	PasskeyUVTwoFactor bool
 }
 
 // Defaults applied by New to zero values.

@@ -1,18 +1,60 @@
-// Package ui is Keygate's portal: the sign-in and sign-out pages, their embedded
-// CSS and JavaScript, and the JSON API the pages call to sign in and out.
+// Package ui is Keygate's portal: the sign-in, second-step, settings,
+// enrollment and sign-out pages, their embedded CSS and JavaScript, and the
+// JSON API the pages call to sign in and out and to manage WebAuthn
+// credentials.
 //
 // Handler.Register adds every route in one place. Pages are html/template files
 // and static assets built into the binary with go:embed and parsed once by New;
 // they carry no inline script or style, so the Content-Security-Policy allows
 // only the portal's own files. ErrorHandler renders every error, the portal's
-// own and echo's, as {"error": code, "message": text} under /api/ and as a
-// plain page elsewhere.
+// own, the relying party's refusals (*webauthn.Error, by their own code,
+// message and status) and echo's, as {"error": code, "message": text} under
+// /api/ and as a plain page elsewhere.
 //
 // Password sign-in (POST /api/login/password) checks the password with the
 // directory under regulation, then either adds a password factor to the
 // browser's session of the same user (a passkey without user verification
 // followed by the password makes two_factor) or starts a new session for the
 // request host's cookie domain, and issues it under a fresh ID.
+//
+// # WebAuthn ceremonies
+//
+// Each ceremony has an options step, which asks the relying party (package
+// webauthn) to begin and keeps its state with session.Manager.PutState for the
+// relying party's StateTTL, and a finish step, which takes the state back with
+// TakeState (single-use: it is gone whatever the outcome) and asks the relying
+// party to verify. The state is bound to the browser that began it:
+//
+//   - Signed-in ceremonies (security key after a password, registration, the
+//     identity code) are keyed by their kind and the hash of the session ID.
+//   - Anonymous ceremonies (passkey sign-in, enrollment) are keyed by their
+//     kind and the hash of the keygate_ceremony cookie: 32 random bytes,
+//     HttpOnly, Path /api/, SameSite Strict, Secure on an https portal, set by
+//     the options step and expired by the finish step. One ceremony of each
+//     kind is pending per browser; a new one replaces the last.
+//
+// Besides the store's TTL, the portal checks the state's expiry with its own
+// clock, and that it is of the ceremony's kind.
+//
+// The flows:
+//
+//   - Passkey sign-in: the credential's user handle names the user, who must be
+//     in the users file and enabled. The browser's session of the same user
+//     gets a passkey factor, any other is replaced by a new session. With
+//     user verification and passkey_uv_two_factor it is two_factor; otherwise
+//     one_factor, and the answer's next is "password" when the user has one.
+//   - Second factor: a WebAuthn factor added to the session of the signed-in
+//     user (password + security key is two_factor).
+//   - Identity check: POST /api/identity/code mails a one-time code;
+//     POST /api/identity/verify elevates the session for identity.elevation.
+//     Adding and deleting credentials need an elevated session; listing and
+//     renaming need one_factor.
+//   - Enrollment: an invite token (store) lets its user register a credential
+//     without password or mailbox. The options step only peeks at the invite;
+//     the finish step checks the token is the one the ceremony began with,
+//     uses the invite up, then registers, and signs the user in, elevated. A
+//     refused registration has used the invite up too: the administrator
+//     makes a new one.
 //
 // Package ui does not decide access (authz and policy do), does not store
 // sessions (session does) and does not verify WebAuthn ceremonies (webauthn
@@ -27,8 +69,20 @@
 //     whether the user is unknown, disabled, passwordless, the password wrong or
 //     the user or address banned by regulation; a banned attempt costs the same
 //     hashing work as any other.
-//   - Every sign-in issues a new session ID and deletes the old one. A session
-//     of another user is replaced, never merged.
+//   - Failed WebAuthn sign-ins (every refusal of the relying party, a missing
+//     or expired state included) count toward the same regulation as
+//     passwords: per user when the user is known (second factor; a passkey
+//     flagged as cloned) and per address always. A banned user or address gets
+//     the answer of a credential that does not verify, 401 invalid_credential.
+//   - Every sign-in, level change and elevation issues a new session ID and
+//     deletes the old one. A session of another user is replaced, never merged.
+//   - One-time codes: identity.code_length characters from an alphabet
+//     without 0, O, 1, I and L, from crypto/rand; kept only as a SHA-256 under
+//     the session that asked, compared in constant time, valid for
+//     identity.code_lifetime, once, and for at most 5 wrong guesses. At most 3
+//     codes per user are sent in any 10 minutes (per process).
+//   - The audit trail records credentials added, renamed and deleted, invites
+//     redeemed, refused second factors and clone warnings.
 //   - A redirect in an answer is absolute: rd when it is an https URL (http for
 //     localhost) on the cookie domain, else the domain's default redirect URL.
 //   - Causes of errors are logged, never shown to the client.

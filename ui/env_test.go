@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,8 +24,10 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/keygate/keygate/directory"
+	"github.com/keygate/keygate/notify"
 	"github.com/keygate/keygate/session"
 	"github.com/keygate/keygate/store"
+	"github.com/keygate/keygate/webauthn"
 )
 
 const (
@@ -33,14 +36,36 @@ const (
 	defaultURL = "https://home.example.com/"
 )
 
-// testEnv is a portal on a real session Manager (bbolt in a temporary
-// directory) and a real users file.
+// testEnv is a portal on a real session Manager and a real store (one bbolt
+// file in a temporary directory), a real relying party, a file notifier and a
+// real users file.
 type testEnv struct {
 	echo     *echo.Echo
 	sessions *session.Manager
 	users    *countingUsers
 	clock    *clock
-	logs     *bytes.Buffer
+	logs     *lockedBuffer
+	store    *store.Store
+	rp       *webauthn.RP
+	notes    string // the notifier's file
+}
+
+// lockedBuffer is a log buffer that server goroutines may write while a test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // countingUsers counts the password checks it passes to the directory.
@@ -54,6 +79,8 @@ func (u *countingUsers) Authenticate(ctx context.Context, username, password str
 	return u.dir.Authenticate(ctx, username, password)
 }
 
+func (u *countingUsers) Lookup(username string) (directory.User, bool) { return u.dir.Lookup(username) }
+
 // testConfig is the portal config most tests use.
 func testConfig() Config {
 	return Config{
@@ -65,31 +92,72 @@ func testConfig() Config {
 
 func newTestEnv(t *testing.T, cfg Config) *testEnv {
 	t.Helper()
-	logs := &bytes.Buffer{}
+	return newTestEnvWith(t, cfg, nil)
+}
+
+// testRPID is the relying party ID of the tests: the primary cookie domain.
+const testRPID = "example.com"
+
+// newTestEnvWith builds a testEnv; configure, when not nil, edits the relying
+// party's config first.
+func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) *testEnv {
+	t.Helper()
+	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	mgr := newTestManager(t, cfg.RememberMe, logger)
+	db := newTestDB(t)
+	mgr := newTestManagerOn(t, db, cfg.RememberMe, logger)
+	st, err := store.New(db)
+	if err != nil {
+		t.Fatalf("store.New: %v", err)
+	}
+	wcfg := webauthn.Config{RPID: testRPID, Origins: []string{testOrigin}}
+	if configure != nil {
+		configure(&wcfg)
+	}
+	rp, err := webauthn.New(wcfg, st, logger)
+	if err != nil {
+		t.Fatalf("webauthn.New: %v", err)
+	}
+	notes := filepath.Join(t.TempDir(), "notes.jsonl")
+	notifier, err := notify.New(notify.Config{File: notes}, logger)
+	if err != nil {
+		t.Fatalf("notify.New: %v", err)
+	}
 	users := &countingUsers{dir: newTestDirectory(t, logger)}
 	c := newTestClock()
 	c.t = time.Now()
-	h, err := newHandler(cfg, mgr, users, logger, c.now)
+	d := dependencies{sessions: mgr, users: users, notifier: notifier, rp: rp, records: st}
+	h, err := newHandler(cfg, d, logger, c.now)
 	if err != nil {
 		t.Fatalf("newHandler: %v", err)
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = echo.ExtractIPDirect()
+	// Like cmd/keygate: X-Forwarded-For only from trusted proxies (loopback
+	// here, so that HTTP tests can give browsers addresses).
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = ErrorHandler(logger)
 	h.Register(e)
-	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs}
+	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, notes: notes}
 }
 
-func newTestManager(t *testing.T, rememberMe time.Duration, logger *slog.Logger) *session.Manager {
+func newTestDB(t *testing.T) *bbolt.DB {
 	t.Helper()
 	db, err := bbolt.Open(filepath.Join(t.TempDir(), "keygate.db"), 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatalf("opening bbolt: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newTestManager(t *testing.T, rememberMe time.Duration, logger *slog.Logger) *session.Manager {
+	t.Helper()
+	return newTestManagerOn(t, newTestDB(t), rememberMe, logger)
+}
+
+func newTestManagerOn(t *testing.T, db *bbolt.DB, rememberMe time.Duration, logger *slog.Logger) *session.Manager {
+	t.Helper()
 	st, err := session.NewBoltStore(db, logger)
 	if err != nil {
 		t.Fatalf("NewBoltStore: %v", err)

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/keygate/keygate/webauthn"
 )
 
 // Error is an error the portal shows to the client: a status, a stable code and a
@@ -43,6 +45,14 @@ const (
 	codeTooLarge           = "request_too_large"
 	codeUnknownHost        = "unknown_host"
 	codeInternal           = "internal_error"
+	codeUnauthenticated    = "unauthenticated"
+	codeElevationRequired  = "elevation_required"
+	codeNoEmail            = "no_email"
+	codeTooManyCodes       = "too_many_codes"
+	codeCodeExpired        = "code_expired"
+	codeInvalidCode        = "invalid_code"
+	codeTooManyTries       = "too_many_tries"
+	codeInvalidInvite      = "invalid_invite"
 )
 
 // errInvalidCredentials is the one answer to every failed password sign-in.
@@ -84,11 +94,17 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 	}
 }
 
-// publicError turns any error into the *Error to show.
+// publicError turns any error into the *Error to show. A refusal of the
+// relying party (*webauthn.Error) keeps its own code, message and status; any
+// other error of it is an internal failure.
 func publicError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	var we *webauthn.Error
+	if errors.As(err, &we) {
+		return &Error{Status: we.Status, Code: we.Code, Message: we.Message, Err: err}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

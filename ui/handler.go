@@ -11,7 +11,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/keygate/keygate/directory"
+	"github.com/keygate/keygate/notify"
 	"github.com/keygate/keygate/session"
+	"github.com/keygate/keygate/store"
+	"github.com/keygate/keygate/webauthn"
 )
 
 // ErrMissingDependency is returned by New when a field of Deps is nil.
@@ -23,11 +26,18 @@ type Deps struct {
 	Sessions *session.Manager
 	// Users checks passwords against the users file.
 	Users *directory.Directory
+	// Notifier delivers the one-time codes of the identity check.
+	Notifier notify.Notifier
+	// RP runs the WebAuthn ceremonies and keeps the credentials.
+	RP *webauthn.RP
+	// Store keeps the invites and the audit trail.
+	Store *store.Store
 }
 
 // sessions is what the portal needs from *session.Manager.
 type sessions interface {
 	domains
+	stateStore
 	CookieValue(r *http.Request) string
 	Load(ctx context.Context, id, host string) (*session.Session, error)
 	Issue(ctx context.Context, w http.ResponseWriter, oldID string, s *session.Session) error
@@ -42,19 +52,42 @@ type domains interface {
 // users is what the portal needs from *directory.Directory.
 type users interface {
 	Authenticate(ctx context.Context, username, password string) (directory.User, error)
+	accounts
+}
+
+// accounts looks users up in the users file as it is now.
+type accounts interface {
+	Lookup(username string) (directory.User, bool)
+}
+
+// dependencies are the services the portal consumes, as the interfaces its
+// parts take; New fills them from Deps.
+type dependencies struct {
+	sessions sessions
+	users    users
+	notifier notify.Notifier
+	rp       relyingParty
+	records  records
 }
 
 var (
-	_ sessions = (*session.Manager)(nil)
-	_ users    = (*directory.Directory)(nil)
+	_ sessions     = (*session.Manager)(nil)
+	_ users        = (*directory.Directory)(nil)
+	_ relyingParty = (*webauthn.RP)(nil)
+	_ records      = (*store.Store)(nil)
 )
 
 // Handler serves the portal pages, their assets and the JSON API.
 type Handler struct {
-	pages  *pages
-	status *status
-	login  *login
-	guard  *guard
+	pages       *pages
+	status      *status
+	login       *login
+	guard       *guard
+	passkey     *passkeyLogin
+	secondStep  *secondFactor
+	identity    *identity
+	credentials *credentialsAPI
+	enroll      *enrollment
 }
 
 // New validates cfg, applies defaults, parses the templates and returns the portal.
@@ -65,11 +98,21 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
 	if deps.Users == nil {
 		return nil, fmt.Errorf("%w: users", ErrMissingDependency)
 	}
-	return newHandler(cfg, deps.Sessions, deps.Users, logger, time.Now)
+	if deps.Notifier == nil {
+		return nil, fmt.Errorf("%w: notifier", ErrMissingDependency)
+	}
+	if deps.RP == nil {
+		return nil, fmt.Errorf("%w: relying party", ErrMissingDependency)
+	}
+	if deps.Store == nil {
+		return nil, fmt.Errorf("%w: store", ErrMissingDependency)
+	}
+	d := dependencies{sessions: deps.Sessions, users: deps.Users, notifier: deps.Notifier, rp: deps.RP, records: deps.Store}
+	return newHandler(cfg, d, logger, time.Now)
 }
 
-// newHandler builds the portal on the interfaces it consumes; tests call it with fakes.
-func newHandler(cfg Config, s sessions, u users, logger *slog.Logger, now func() time.Time) (*Handler, error) {
+// newHandler builds the portal on the interfaces it consumes; tests call it with their clock.
+func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time.Time) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("ui config: %w", err)
 	}
@@ -82,19 +125,22 @@ func newHandler(cfg Config, s sessions, u users, logger *slog.Logger, now func()
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{
+	reg := newRegulator(cfg.Regulation, now)
+	h := &Handler{
 		pages:  p,
-		status: &status{sessions: s, passkeyLogin: cfg.PasskeyLogin},
+		status: &status{sessions: d.sessions, creds: d.rp},
 		login: &login{
-			sessions:   s,
-			users:      u,
-			regulator:  newRegulator(cfg.Regulation, now),
+			sessions:   d.sessions,
+			users:      d.users,
+			regulator:  reg,
 			rememberMe: cfg.RememberMe > 0,
 			now:        now,
 			logger:     logger,
 		},
-		guard: &guard{domains: s, maxBody: maxBodyBytes},
-	}, nil
+		guard: &guard{domains: d.sessions, maxBody: maxBodyBytes},
+	}
+	h.addCeremonies(cfg, d, reg, logger, now)
+	return h, nil
 }
 
 // Register adds the portal's routes to e, and the security headers to every
@@ -112,4 +158,22 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/api/session", h.status.session)
 	e.POST("/api/login/password", h.login.password, h.guard.check)
 	e.POST("/api/logout", h.login.logout, h.guard.check)
+
+	e.GET("/2fa", h.pages.twoFactor)
+	e.GET("/settings", h.pages.settings)
+	e.GET("/enroll", h.pages.enroll)
+
+	e.POST("/api/login/passkey/options", h.passkey.options, h.guard.check)
+	e.POST("/api/login/passkey", h.passkey.finish, h.guard.check)
+	e.POST("/api/login/webauthn/options", h.secondStep.options, h.guard.check)
+	e.POST("/api/login/webauthn", h.secondStep.finish, h.guard.check)
+	e.POST("/api/identity/code", h.identity.code, h.guard.check)
+	e.POST("/api/identity/verify", h.identity.verify, h.guard.check)
+	e.POST("/api/webauthn/credentials/options", h.credentials.options, h.guard.check)
+	e.POST("/api/webauthn/credentials", h.credentials.add, h.guard.check)
+	e.GET("/api/webauthn/credentials", h.credentials.list)
+	e.PATCH("/api/webauthn/credentials/:id", h.credentials.rename, h.guard.check)
+	e.DELETE("/api/webauthn/credentials/:id", h.credentials.remove, h.guard.check)
+	e.POST("/api/enroll/options", h.enroll.options, h.guard.check)
+	e.POST("/api/enroll", h.enroll.finish, h.guard.check)
 }

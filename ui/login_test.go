@@ -310,7 +310,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestSessionAPI(t *testing.T) {
-	te := newTestEnv(t, Config{PasskeyLogin: true})
+	te := newTestEnv(t, Config{})
 	anonymous := map[string]any{
 		"authenticated": false, "username": "", "display_name": "", "groups": []any{}, "level": "none",
 		"factors": []any{}, "credentials": float64(0), "passkey_login": true,

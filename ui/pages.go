@@ -36,7 +36,7 @@ type pageData struct {
 
 func newPages(cfg Config) (*pages, error) {
 	p := &pages{templates: make(map[string]*template.Template), name: cfg.RPName, remember: cfg.RememberMe > 0}
-	for _, name := range []string{"signin", "logout"} { // templates/NAME.html inside layout.html
+	for _, name := range []string{"signin", "logout", "twofactor", "settings", "enroll"} { // templates/NAME.html inside layout.html
 		t, err := template.ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", name, err)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/keygate/keygate/notify"
 )
 
 func TestSignInPage(t *testing.T) {
@@ -164,18 +166,30 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	mgr := newTestManager(t, 0, discardLogger())
-	dir := newTestDirectory(t, discardLogger())
+	te := newTestEnv(t, Config{})
+	notifier, err := notify.New(notify.Config{File: te.notes}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := Deps{Sessions: te.sessions, Users: te.users.dir, Notifier: notifier, RP: te.rp, Store: te.store}
+	without := func(edit func(*Deps)) Deps {
+		d := complete
+		edit(&d)
+		return d
+	}
 	tests := []struct {
 		name    string
 		cfg     Config
 		deps    Deps
 		wantErr error
 	}{
-		{"complete", Config{}, Deps{Sessions: mgr, Users: dir}, nil},
-		{"no sessions", Config{}, Deps{Users: dir}, ErrMissingDependency},
-		{"no users", Config{}, Deps{Sessions: mgr}, ErrMissingDependency},
-		{"invalid config", Config{RememberMe: -time.Hour}, Deps{Sessions: mgr, Users: dir}, errAnyConfig},
+		{"complete", Config{}, complete, nil},
+		{"no sessions", Config{}, without(func(d *Deps) { d.Sessions = nil }), ErrMissingDependency},
+		{"no users", Config{}, without(func(d *Deps) { d.Users = nil }), ErrMissingDependency},
+		{"no notifier", Config{}, without(func(d *Deps) { d.Notifier = nil }), ErrMissingDependency},
+		{"no relying party", Config{}, without(func(d *Deps) { d.RP = nil }), ErrMissingDependency},
+		{"no store", Config{}, without(func(d *Deps) { d.Store = nil }), ErrMissingDependency},
+		{"invalid config", Config{RememberMe: -time.Hour}, complete, errAnyConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,8 +204,8 @@ func TestNew(t *testing.T) {
 			if err == nil {
 				e := echo.New()
 				h.Register(e)
-				if got := len(e.Routes()); got < 7 {
-					t.Errorf("Register added %d routes, want at least 7", got)
+				if got := len(e.Routes()); got < 23 {
+					t.Errorf("Register added %d routes, want at least 23", got)
 				}
 			}
 		})

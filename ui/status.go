@@ -1,17 +1,25 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/keygate/keygate/session"
+	"github.com/keygate/keygate/webauthn"
 )
 
 // status answers what the pages ask before acting: is the portal up, who is signed in.
 type status struct {
-	sessions     sessions
-	passkeyLogin bool
+	sessions sessions
+	creds    credentialCounter
+}
+
+// credentialCounter tells what the session answer reports of WebAuthn: *webauthn.RP.
+type credentialCounter interface {
+	Credentials(ctx context.Context, user string) ([]webauthn.Summary, error)
+	PasskeyLogin() bool
 }
 
 // healthAnswer is the answer to GET /api/health.
@@ -43,7 +51,15 @@ func (s *status) session(c echo.Context) error {
 	if err != nil {
 		return internalError(err)
 	}
-	return c.JSON(http.StatusOK, s.describe(sess))
+	a := s.describe(sess)
+	if a.Authenticated {
+		creds, err := s.creds.Credentials(r.Context(), sess.Username)
+		if err != nil {
+			return internalError(err)
+		}
+		a.Credentials = len(creds)
+	}
+	return c.JSON(http.StatusOK, a)
 }
 
 func (s *status) describe(sess *session.Session) sessionAnswer {
@@ -51,7 +67,7 @@ func (s *status) describe(sess *session.Session) sessionAnswer {
 		Groups:       []string{},
 		Level:        sess.Level().String(),
 		Factors:      []string{},
-		PasskeyLogin: s.passkeyLogin,
+		PasskeyLogin: s.creds.PasskeyLogin(),
 	}
 	if sess == nil || sess.Level() == session.LevelNone {
 		return a

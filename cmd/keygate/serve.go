@@ -17,10 +17,12 @@ import (
 	"github.com/keygate/keygate/authz"
 	"github.com/keygate/keygate/config"
 	"github.com/keygate/keygate/directory"
+	"github.com/keygate/keygate/notify"
 	"github.com/keygate/keygate/policy"
 	"github.com/keygate/keygate/session"
 	"github.com/keygate/keygate/store"
 	"github.com/keygate/keygate/ui"
+	"github.com/keygate/keygate/webauthn"
 )
 
 // shutdownGrace is how long in-flight requests may finish after a signal.
@@ -52,7 +54,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Server.Address, err)
 	}
-	adminStop, err := serveAdmin(ctx, adminSocketPath(cfg), app.admin, logger.With("component", "admin"))
+	adminStop, err := serveAdmin(ctx, adminSocketPath(cfg), app.admin, logger)
 	if err != nil {
 		ln.Close()
 		return err
@@ -128,22 +130,31 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 		return nil, err
 	}
 	a.closers = append(a.closers, sessionStore.Close)
-	if a.sessions, err = session.NewManager(cfg.Session, sessionStore, logger.With("component", "session")); err != nil {
+	if a.sessions, err = session.NewManager(cfg.Session, sessionStore, logger); err != nil {
 		return nil, err
 	}
 	engine, err := policy.New(cfg.AccessControl)
 	if err != nil {
 		return nil, err
 	}
-	if a.users, err = directory.New(cfg.Users, logger.With("component", "directory")); err != nil {
+	if a.users, err = directory.New(cfg.Users, logger); err != nil {
 		return nil, err
 	}
 	go a.users.Watch(ctx)
-	gate, err := authz.New(cfg.Authz(), a.sessions, engine, directoryUsers{a.users}, logger.With("component", "authz"))
+	gate, err := authz.New(cfg.Authz(), a.sessions, engine, directoryUsers{a.users}, logger)
 	if err != nil {
 		return nil, err
 	}
-	portal, err := ui.New(cfg.UI(), ui.Deps{Sessions: a.sessions, Users: a.users}, logger.With("component", "ui"))
+	notifier, err := notify.New(cfg.Notifier, logger)
+	if err != nil {
+		return nil, err
+	}
+	rp, err := webauthn.New(cfg.WebAuthn, a.store, logger)
+	if err != nil {
+		return nil, err
+	}
+	deps := ui.Deps{Sessions: a.sessions, Users: a.users, Notifier: notifier, RP: rp, Store: a.store}
+	portal, err := ui.New(cfg.UI(), deps, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +173,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 // newSessionStore picks Redis when it is configured and the embedded store otherwise.
 func newSessionStore(cfg session.Config, db *bbolt.DB, logger *slog.Logger) (session.Store, error) {
 	if !cfg.Redis.Enabled() {
-		return session.NewBoltStore(db, logger.With("component", "session-store"))
+		return session.NewBoltStore(db, logger)
 	}
-	return session.NewRedisStore(cfg.Redis, logger.With("component", "session-store"))
+	return session.NewRedisStore(cfg.Redis, logger)
 }

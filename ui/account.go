@@ -16,6 +16,8 @@ var (
 		Message: "Please sign in first."}
 	errElevationRequired = &Error{Status: http.StatusForbidden, Code: codeElevationRequired,
 		Message: "Confirm it is you with a one-time code before changing your security keys and passkeys."}
+	errTwoFactorRequired = &Error{Status: http.StatusForbidden, Code: codeTwoFactorRequired,
+		Message: "Sign in with one of your security keys or passkeys before adding another."}
 )
 
 // accountSessions loads the browser's session for the WebAuthn API and issues

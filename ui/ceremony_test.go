@@ -22,13 +22,15 @@ func ceremonyConfig() Config {
 }
 
 // withKey returns a browser in which user signed in with a password, passed
-// the identity check and registered d.
+// the identity check, registered d and then used it as a second factor, so the
+// session is at two_factor and still elevated.
 func (p *portal) withKey(t *testing.T, user string, d *device) *browser {
 	t.Helper()
 	b := p.browser(t)
 	b.password(user)
 	b.elevate(user)
 	b.register(d, "")
+	b.secondFactor(d).want(t, http.StatusOK, "")
 	return b
 }
 

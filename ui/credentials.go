@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/keygate/keygate/session"
 	"github.com/keygate/keygate/store"
 	"github.com/keygate/keygate/webauthn"
 )
@@ -76,6 +77,9 @@ func (a *credentialsAPI) options(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if err := a.mayAdd(ctx, cur); err != nil {
+		return err
+	}
 	opts, state, err := a.rp.BeginRegistration(ctx, webauthn.User{Name: user.Username, DisplayName: user.DisplayName}, req.Description)
 	if err != nil {
 		return err
@@ -111,6 +115,24 @@ func (a *credentialsAPI) add(c echo.Context) error {
 	}
 	a.record(c, cur.sess.Username, actionCredentialAdded, sum.ID)
 	return c.JSON(http.StatusCreated, sum)
+}
+
+// mayAdd refuses a new credential to a user who has one already but did not sign
+// in with two factors: otherwise a password and a mailbox would be enough to add
+// a key and so reach two_factor. A user without credentials enrolls the first
+// with the password and the one-time code; one who lost every key gets an invite.
+func (a *credentialsAPI) mayAdd(ctx context.Context, cur current) error {
+	if cur.sess.Level() >= session.LevelTwoFactor {
+		return nil
+	}
+	existing, err := a.rp.Credentials(ctx, cur.sess.Username)
+	if err != nil {
+		return err
+	}
+	if len(existing) > 0 {
+		return errTwoFactorRequired
+	}
+	return nil
 }
 
 // list answers the signed-in user's credentials, oldest first.

@@ -48,7 +48,9 @@
 //   - Identity check: POST /api/identity/code mails a one-time code;
 //     POST /api/identity/verify elevates the session for identity.elevation.
 //     Adding and deleting credentials need an elevated session; listing and
-//     renaming need one_factor.
+//     renaming need one_factor. A user who already has a credential adds
+//     another only from a two_factor session, so a password and a mailbox
+//     alone never lead to two_factor; one who lost every key gets an invite.
 //   - Enrollment: an invite token (store) lets its user register a credential
 //     without password or mailbox. The options step only peeks at the invite;
 //     the finish step checks the token is the one the ceremony began with,

@@ -47,6 +47,7 @@ const (
 	codeInternal           = "internal_error"
 	codeUnauthenticated    = "unauthenticated"
 	codeElevationRequired  = "elevation_required"
+	codeTwoFactorRequired  = "two_factor_required"
 	codeNoEmail            = "no_email"
 	codeTooManyCodes       = "too_many_codes"
 	codeCodeExpired        = "code_expired"

@@ -245,6 +245,7 @@ func TestRegistrationRejections(t *testing.T) {
 		{"state of another session", func(t *testing.T, p *portal, b *browser, key *device) reply {
 			other := p.browser(t)
 			other.password("alice")
+			other.secondFactor(key).want(t, http.StatusOK, "")
 			other.elevate("alice")
 			opts := other.post("/api/webauthn/credentials/options", map[string]any{})
 			d := newDevice(virtualwebauthn.KeyTypeEC2, true)
@@ -262,6 +263,12 @@ func TestRegistrationRejections(t *testing.T) {
 			cred := corrupt(t, d.attest(t, opts.body), "attestationObject")
 			return b.post("/api/webauthn/credentials", map[string]any{"credential": cred})
 		}, http.StatusBadRequest, webauthn.ErrMalformedCredential.Code},
+		{"another key with one factor only", func(t *testing.T, p *portal, b *browser, key *device) reply {
+			other := p.browser(t)
+			other.password("alice")
+			other.elevate("alice")
+			return other.post("/api/webauthn/credentials/options", map[string]any{})
+		}, http.StatusForbidden, codeTwoFactorRequired},
 		{"elevation over", func(t *testing.T, p *portal, b *browser, key *device) reply {
 			p.untilPast(5 * time.Minute)
 			return b.post("/api/webauthn/credentials/options", map[string]any{})

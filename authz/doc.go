@@ -30,14 +30,18 @@
 //  3. Session. The session cookie is taken from the request's Cookie header (the
 //     proxies pass the client's headers) and looked up with Load for the original
 //     host; only Load is called, so an anonymous request creates and writes nothing.
-//     A session at level none counts as anonymous. A lookup error is logged once
-//     and answered 500: the check fails closed, never 200.
+//     Load answers most checks from the session manager's short-lived cache (see
+//     session.CacheTTL) and hands out a copy, which authz fills in with the users
+//     file's current identity. A session at level none counts as anonymous. A
+//     lookup error is logged once and answered 500: the check fails closed, never
+//     200.
 //  4. Decision. The policy engine gets the subject (username, groups, level mapped
 //     explicitly from the session's level, time of the freshest factor) and the
 //     request (host name, "path?query", method, client IP, now). The client IP is
-//     the router's RealIP, which the daemon makes believe X-Forwarded-For only from
-//     trusted proxies; one that does not parse is no IP, which no network rule
-//     matches.
+//     read from X-Forwarded-For, from the right, skipping trusted proxies: the rule
+//     the daemon's router applies to the portal, computed here without the
+//     router's allocations. An entry that does not parse stops the walk and the
+//     peer counts as the client.
 //  5. Answer.
 //     Allow: 200 with Remote-User, Remote-Groups (comma-separated), Remote-Email
 //     and Remote-Name, all four always present and empty for an anonymous request
@@ -60,9 +64,9 @@
 //
 // It creates, refreshes or ends no session (session does, and Load records
 // activity itself), renders no page and serves no JSON (ui does), and decides
-// nothing on its own (policy does). It does not configure the router's client-IP
-// extraction (cmd does) and has no opinion on the rd URL beyond encoding it: the
-// portal checks it before following it.
+// nothing on its own (policy does). It does not use or configure the router's
+// client-IP extraction (cmd does, for the portal) and has no opinion on the rd
+// URL beyond encoding it: the portal checks it before following it.
 //
 // # Who may import it
 //
@@ -78,8 +82,10 @@
 //     session, never from the request.
 //   - The only session call that can write is Load's activity stamp on a known
 //     session; an anonymous request causes none.
-//   - The hot path (allowed, authenticated) uses no fmt, no regexp, and a handful
-//     of small allocations (see BenchmarkForwardAuth).
+//   - The hot path (allowed, authenticated) uses no fmt, no regexp, and four
+//     small allocations with the session cached: the session's copy, the users
+//     file's groups, the identity header values and the joined groups (see
+//     BenchmarkForwardAuthRealManager and TestForwardAuthRealManagerAllocs).
 //
 // # Caveats
 //

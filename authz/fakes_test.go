@@ -51,7 +51,12 @@ func (f *fakeSessions) Load(_ context.Context, id, host string) (*session.Sessio
 	if f.err != nil {
 		return nil, f.err
 	}
-	return f.byID[id], nil
+	s := f.byID[id]
+	if s == nil {
+		return nil, nil
+	}
+	c := *s // the caller owns what Load returns, as with the real manager
+	return &c, nil
 }
 
 // DomainFor covers example.com and its subdomains, with the portal at auth.example.com.

@@ -16,7 +16,8 @@ import (
 )
 
 // sessions finds the login session a request carries and the cookie domain of a
-// host. *session.Manager satisfies it; authz only reads through it.
+// host. *session.Manager satisfies it; authz only reads through it. Load returns
+// a session the caller owns and may change.
 type sessions interface {
 	CookieValue(r *http.Request) string
 	Load(ctx context.Context, id, host string) (*session.Session, error)
@@ -89,6 +90,7 @@ func newHandler(cfg Config, s sessions, d decider, logger *slog.Logger) (*Handle
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	logger = logger.With("component", "authz")
 	for _, p := range trusted {
 		if p.Bits() == 0 {
 			logger.Warn("server.trusted_proxies trusts every address: any peer that reaches Keygate can ask about any request", "prefix", p.String())
@@ -105,12 +107,9 @@ func newHandler(cfg Config, s sessions, d decider, logger *slog.Logger) (*Handle
 }
 
 // Register adds the two endpoints to e for every method: a proxy may ask with any.
-// The client IP that network rules see is e's RealIP, so e.IPExtractor should
-// believe X-Forwarded-For only from the trusted proxies.
+// The client IP that network rules see comes from X-Forwarded-For as the trusted
+// proxies sent it (see clientIP), not from e's IPExtractor.
 func (h *Handler) Register(e *echo.Echo) {
-	if e.IPExtractor == nil {
-		h.logger.Warn("no IP extractor on the router: the client IP for network rules comes from X-Forwarded-For sent by anyone")
-	}
 	e.Any("/api/authz/forward-auth", h.forwardAuth)
 	e.Any("/api/authz/auth-request", h.authRequest)
 }
@@ -150,7 +149,7 @@ func (h *Handler) check(c echo.Context, ep endpoint) {
 		h.plain(w, http.StatusInternalServerError, bodyInternal)
 		return
 	}
-	d := h.policy.Decide(subject(s, level), h.request(&o, c.RealIP()))
+	d := h.policy.Decide(subject(s, level), h.request(&o, h.clientIP(r)))
 	h.logDecision(r.Context(), &o, s, d)
 	switch d {
 	case policy.Allow:
@@ -172,11 +171,12 @@ func (ep endpoint) read(hdr http.Header) (original, error) {
 
 // trustedPeer reports whether the direct peer is one of the trusted proxies.
 func (h *Handler) trustedPeer(remoteAddr string) bool {
-	ap, err := netip.ParseAddrPort(remoteAddr)
-	if err != nil {
-		return false
-	}
-	a := ap.Addr().Unmap().WithZone("")
+	a, ok := peerAddr(remoteAddr)
+	return ok && h.trustedAddr(a)
+}
+
+// trustedAddr reports whether a (unmapped, without zone) is a trusted proxy.
+func (h *Handler) trustedAddr(a netip.Addr) bool {
 	for _, p := range h.trusted {
 		if p.Contains(a) {
 			return true
@@ -210,9 +210,8 @@ func (h *Handler) session(r *http.Request, host string) (*session.Session, sessi
 		h.logger.DebugContext(r.Context(), "treating a session as anonymous: its user was removed or disabled", "user", s.Username)
 		return nil, session.LevelNone, nil
 	}
-	current := *s
-	current.DisplayName, current.Email, current.Groups = now.DisplayName, now.Email, now.Groups
-	return &current, level, nil
+	s.DisplayName, s.Email, s.Groups = now.DisplayName, now.Email, now.Groups // s is our copy
+	return s, level, nil
 }
 
 // subject is who policy sees: the zero Subject (anonymous) when s is nil.
@@ -240,18 +239,13 @@ func policyLevel(l session.Level) policy.Level {
 	}
 }
 
-// request is what policy sees of the original request. clientIP is the router's
-// RealIP; an unparsable one is no IP, which no network rule matches.
-func (h *Handler) request(o *original, clientIP string) policy.Request {
-	ip, err := netip.ParseAddr(clientIP)
-	if err != nil {
-		ip = netip.Addr{}
-	}
+// request is what policy sees of the original request from the client at ip.
+func (h *Handler) request(o *original, ip netip.Addr) policy.Request {
 	return policy.Request{
 		Host:   o.name,
 		Path:   o.uri,
 		Method: o.method,
-		IP:     ip.Unmap().WithZone(""),
+		IP:     ip,
 		Time:   h.now(),
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -221,21 +220,26 @@ func TestCheckURI(t *testing.T) {
 	}
 }
 
-func TestClientIP(t *testing.T) {
-	h := &Handler{now: func() time.Time { return testNow }}
+// TestForwardedForEntry checks the parse of one X-Forwarded-For entry: the
+// client IP policy sees is unmapped and has no zone, and anything but a bare
+// address is no address (clientIP then falls back to the peer, as the router
+// does).
+func TestForwardedForEntry(t *testing.T) {
 	tests := map[string]netip.Addr{
 		"198.51.100.7":           netip.MustParseAddr("198.51.100.7"),
 		"::ffff:198.51.100.7":    netip.MustParseAddr("198.51.100.7"),
 		"2001:db8::1":            netip.MustParseAddr("2001:db8::1"),
-		"fe80::1%eth0":           netip.MustParseAddr("fe80::1"),
+		" [2001:db8::1] ":        netip.MustParseAddr("2001:db8::1"),
+		"fe80::1%eth0":           {},
 		"":                       {},
 		"unknown":                {},
 		"198.51.100.7:1234":      {},
 		"198.51.100.7, 10.0.0.1": {},
 	}
 	for in, want := range tests {
-		if got := h.request(&original{}, in).IP; got != want {
-			t.Errorf("client IP %q: got %v, want %v", in, got, want)
+		got, ok := parseForwardedFor(in)
+		if got != want || ok != want.IsValid() {
+			t.Errorf("X-Forwarded-For entry %q: got %v, %v; want %v, %v", in, got, ok, want, want.IsValid())
 		}
 	}
 }

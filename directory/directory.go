@@ -26,10 +26,12 @@ type Directory struct {
 	logger *slog.Logger
 	users  atomic.Pointer[snapshot]
 
-	sem    chan struct{} // one token per password hash in progress
-	dummy  phc           // hashed against for users without a usable password
-	derive deriveFunc
-	poll   time.Duration
+	sem     chan struct{} // one token per password hash in progress
+	memory  *memoryGate   // the memory of the hashes in progress
+	reclaim *reclaimer    // gives their memory back
+	dummy   phc           // hashed against for users without a usable password
+	derive  deriveFunc
+	poll    time.Duration
 
 	reloadMu sync.Mutex
 	stamp    fileStamp // of the last file read, good or bad; guarded by reloadMu
@@ -49,12 +51,14 @@ func New(cfg Config, logger *slog.Logger) (*Directory, error) {
 		return nil, fmt.Errorf("making dummy hash: %w", err)
 	}
 	d := &Directory{
-		path:   cfg.Path(),
-		logger: logger.With("component", "directory"),
-		sem:    make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
-		dummy:  dummy,
-		derive: argon2id,
-		poll:   pollInterval,
+		path:    cfg.Path(),
+		logger:  logger.With("component", "directory"),
+		sem:     make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		memory:  newMemoryGate(hashMemoryBudget),
+		reclaim: newReclaimer(),
+		dummy:   dummy,
+		derive:  argon2id,
+		poll:    pollInterval,
 	}
 	snap, stamp, err := load(d.path)
 	if err != nil {
@@ -89,7 +93,10 @@ func (d *Directory) Lookup(username string) (User, bool) {
 // the user on a match. Every failure is ErrInvalidCredentials, and every call
 // costs one hash: an unknown, disabled or passwordless user is checked against
 // a dummy hash with the default parameters. At most 2*GOMAXPROCS hashes run at
-// once; a call waiting for its turn returns ctx's error when ctx is done.
+// once, and only as many as fit in 128 MiB of hash memory (two with the default
+// parameters); a call waiting for its turn returns ctx's error when ctx is done.
+// A hash's memory is collected when it ends, and goes back to the operating
+// system once no hash has run for a second.
 func (d *Directory) Authenticate(ctx context.Context, username, password string) (User, error) {
 	if err := d.acquire(ctx); err != nil {
 		return User{}, err
@@ -101,10 +108,29 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 	if usable {
 		hash = e.hash
 	}
-	if !hash.matches(d.derive, password) || !usable || password == "" {
+	match, err := d.verify(ctx, hash, password)
+	if err != nil {
+		return User{}, err
+	}
+	if !match || !usable || password == "" {
 		return User{}, ErrInvalidCredentials
 	}
 	return e.user.clone(), nil
+}
+
+// verify reports whether password derives to h's key, once h's memory fits in
+// the budget, and collects that memory afterwards.
+func (d *Directory) verify(ctx context.Context, h phc, password string) (bool, error) {
+	taken, err := d.memory.acquire(ctx, uint64(h.memory))
+	if err != nil {
+		return false, fmt.Errorf("waiting to verify a password: %w", err)
+	}
+	d.reclaim.start()
+	defer func() {
+		d.reclaim.done(h.memory)
+		d.memory.release(taken)
+	}()
+	return h.matches(d.derive, password), nil
 }
 
 // acquire waits for a hashing slot or for ctx to be done.

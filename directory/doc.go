@@ -21,8 +21,13 @@
 //     disabled or passwordless user is checked against a dummy hash made at
 //     New with the default parameters, so response time does not tell which
 //     usernames exist. Every failure is ErrInvalidCredentials.
-//   - At most 2*GOMAXPROCS hashes run at once (64 MiB each with the default
-//     parameters); further callers wait, and give up when their context is done.
+//   - At most 2*GOMAXPROCS hashes run at once, and only as many as fit in 128
+//     MiB of hash memory (two with the default parameters, 64 MiB each; a
+//     larger hash runs alone); further callers wait, first come first served,
+//     and give up when their context is done. A finished hash's memory is
+//     garbage-collected at once and returned to the operating system once no
+//     hash has run for a second, so a flood of sign-ins costs about 128 MiB and
+//     an idle daemon keeps none of it.
 //   - Readers see one consistent set of users: each reload builds a new
 //     immutable snapshot and swaps it in atomically. A reload that fails keeps
 //     the previous snapshot.

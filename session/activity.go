@@ -11,18 +11,18 @@ type activityGate struct {
 	every time.Duration
 
 	mu     sync.Mutex
-	last   map[string]time.Time // session hash -> when its write was let through
+	last   map[hashedID]time.Time // session ID's hash -> when its write was let through
 	pruned time.Time
 }
 
 func newActivityGate(every time.Duration) *activityGate {
-	return &activityGate{every: every, last: make(map[string]time.Time)}
+	return &activityGate{every: every, last: make(map[hashedID]time.Time)}
 }
 
 // claim reports whether the caller may write activity for session h at now, and
 // if so remembers it. Entries older than the interval are dropped now and then,
 // so the map holds only sessions active in the last interval.
-func (g *activityGate) claim(h string, now time.Time) bool {
+func (g *activityGate) claim(h hashedID, now time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if now.Sub(g.pruned) >= g.every {
@@ -42,7 +42,7 @@ func (g *activityGate) claim(h string, now time.Time) bool {
 
 // release forgets the claim made at now for h, after the write failed, so the
 // next request tries again.
-func (g *activityGate) release(h string, now time.Time) {
+func (g *activityGate) release(h hashedID, now time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.last[h].Equal(now) {

@@ -15,15 +15,42 @@
 // already keeps, for one instance; RedisStore (standalone, Sentinel or Cluster)
 // for several. Config.Validate checks the session section of the config file.
 //
+// # The session cache
+//
+// Every proxy check loads a session, so the Manager keeps the sessions Load
+// returned in memory, by the hash of their ID, for CacheTTL (1 s): within it a
+// check costs no store round trip and no decoding. The activity record rides
+// along, so a cached check reads nothing; activity is still written when due,
+// coalesced as below. The cache holds at most 100,000 sessions (about 1 KB
+// each), drops stale ones as it goes, and evicts at random when full.
+//
+// How stale an answer can be:
+//
+//   - On the instance that signs a user out, rotates the ID (sign-in, level
+//     change, elevation) or destroys a session, the change applies to the next
+//     Load at once: Issue and Destroy invalidate the entry, and a Load that was
+//     reading the store meanwhile does not cache what it read.
+//   - On other instances sharing a Redis store, a destroyed or rotated session
+//     stays usable for at most CacheTTL after that instance last read it.
+//   - When the store becomes unreachable, sessions read less than CacheTTL ago
+//     are still answered until their entry is CacheTTL old; after that Load fails
+//     with the store's error, and callers fail closed.
+//   - A session idle by what this instance knows is checked against the store
+//     before it is refused, since another instance may have recorded activity.
+//
 // # Invariants
 //
 //   - Session IDs carry 256 bits from crypto/rand and are never stored: the store
 //     keys a session by the SHA-256 of its ID ("s:<hex>"), its activity record
 //     likewise ("a:<hex>"), and ceremony state by the SHA-256 of the caller's key
 //     ("c:<hex>"). A dump of the store yields no usable cookie.
-//   - An unauthenticated request writes nothing: Load writes only the activity of
-//     a session it returns, and never for an absent, malformed, unknown, expired
-//     or foreign-domain ID.
+//   - An unauthenticated request writes nothing and caches nothing: Load writes
+//     only the activity of a session it returns, caches only sessions it returns,
+//     and does neither for an absent, malformed, unknown, expired or
+//     foreign-domain ID. A flood of made-up cookies cannot grow the store or the
+//     process.
+//   - Load hands out a copy: callers may change the session (and Issue it) without
+//     touching what other requests see.
 //   - Load never fails for what the client sent; it returns (nil, nil). An error
 //     from Load, Issue or Destroy means the store failed, and callers fail closed.
 //   - Store.Take, and so TakeState, is single-use: of concurrent takers of one key
@@ -40,8 +67,8 @@
 // It does not decide access (package policy does), authenticate anyone (packages
 // ui and webauthn do, then call Issue), or read requests beyond the cookie: the
 // caller passes the host it trusts. It does not check public suffixes beyond
-// rejecting single-label cookie domains. It keeps no cache of sessions: every
-// Load reads the store.
+// rejecting single-label cookie domains. It does not share its cache between
+// instances or tell other instances about a logout: they see it within CacheTTL.
 //
 // # Who may import it
 //

@@ -69,11 +69,13 @@ func domainFor(domains []Domain, host string) (Domain, bool) {
 // underscores and dots, no empty label) with a numeric port if any: the only kind
 // of host a cookie domain covers.
 func hostname(host string) (string, bool) {
-	if h, port, err := net.SplitHostPort(host); err == nil {
-		if strings.Trim(port, "0123456789") != "" {
-			return "", false
+	if strings.IndexByte(host, ':') >= 0 { // SplitHostPort allocates its error for a host without a port
+		if h, port, err := net.SplitHostPort(host); err == nil {
+			if strings.Trim(port, "0123456789") != "" {
+				return "", false
+			}
+			host = h
 		}
-		host = h
 	}
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	if host == "" || len(host) > 253 {

@@ -98,6 +98,13 @@ func (s *memStore) writes() int {
 	return s.calls["set"] + s.calls["delete"] + s.calls["take"]
 }
 
+// gets is the number of Gets so far.
+func (s *memStore) gets() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls["get"]
+}
+
 // setsOf is the number of Sets of keys with prefix p.
 func (s *memStore) setsOf(p string) int {
 	s.mu.Lock()

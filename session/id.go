@@ -33,18 +33,42 @@ func newID() string {
 	return idEncoding.EncodeToString(b[:])
 }
 
-// idHash returns the hex SHA-256 of the session ID id, and false when id is not
-// the cookie form of a 256-bit ID. Strict decoding gives each ID exactly one form.
-func idHash(id string) (string, bool) {
+// hashedID is the SHA-256 of a session ID: what the cache, the activity gate
+// and (hex-encoded) the store know a session by.
+type hashedID [sha256.Size]byte
+
+// hashID returns the hash of the session ID id, and false when id is not the
+// cookie form of a 256-bit ID. Strict decoding gives each ID exactly one form. It
+// allocates nothing: it runs for every proxy check that carries a cookie.
+func hashID(id string) (hashedID, bool) {
 	if len(id) != idLen {
+		return hashedID{}, false
+	}
+	var src [idLen]byte
+	var raw [idBytes]byte
+	copy(src[:], id)
+	if n, err := idEncoding.Decode(raw[:], src[:]); err != nil || n != idBytes {
+		return hashedID{}, false
+	}
+	return sha256.Sum256(raw[:]), true
+}
+
+// key returns the store key of the session's record under prefix
+// (sessionPrefix or activityPrefix): the prefix and the hash in hex.
+func (h hashedID) key(prefix string) string {
+	b := make([]byte, len(prefix)+hex.EncodedLen(len(h)))
+	hex.Encode(b[copy(b, prefix):], h[:])
+	return string(b)
+}
+
+// idHash returns the hex SHA-256 of the session ID id, as it appears in store
+// keys, and false when id is not the cookie form of a 256-bit ID.
+func idHash(id string) (string, bool) {
+	h, ok := hashID(id)
+	if !ok {
 		return "", false
 	}
-	b, err := idEncoding.DecodeString(id)
-	if err != nil || len(b) != idBytes {
-		return "", false
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), true
+	return hex.EncodeToString(h[:]), true
 }
 
 // stateKey returns the store key of ceremony state key.

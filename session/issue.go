@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/textproto"
+	"strings"
 	"time"
 )
 
 // Issue stores s under a fresh random 256-bit ID, deletes oldID (if not "" and
-// well formed), and sets the cookie for s.Domain on w. Callers use it at every
-// sign-in, level change and elevation, so each of them rotates the ID.
+// well formed) and drops it from this Manager's cache, and sets the cookie for
+// s.Domain on w. Callers use it at every sign-in, level change and elevation, so
+// each of them rotates the ID; other instances stop accepting oldID within CacheTTL.
 //
 // Issue sets s.CreatedAt and s.LastActivity when zero, lower-cases s.Domain, and
 // clears s.RememberMe when remember-me is disabled. It returns ErrUnknownDomain
@@ -43,11 +46,11 @@ func (m *Manager) Issue(ctx context.Context, w http.ResponseWriter, oldID string
 		return fmt.Errorf("encoding session: %w", err)
 	}
 	id := newID()
-	h, _ := idHash(id)
-	if err := m.store.Set(ctx, sessionPrefix+h, data, ttl); err != nil {
+	h, _ := hashID(id)
+	if err := m.store.Set(ctx, h.key(sessionPrefix), data, ttl); err != nil {
 		return fmt.Errorf("storing session: %w", err)
 	}
-	if old, ok := idHash(oldID); ok {
+	if old, ok := hashID(oldID); ok {
 		if err := m.delete(ctx, old); err != nil {
 			return fmt.Errorf("rotating session: %w", err)
 		}
@@ -65,11 +68,12 @@ func (m *Manager) maxAge(s *Session, ttl time.Duration) int {
 	return max(1, int(ttl/time.Second))
 }
 
-// Destroy deletes the session id (nothing when id is empty or malformed) and
+// Destroy deletes the session id (nothing when id is empty or malformed), drops
+// it from this Manager's cache at once (other instances within CacheTTL), and
 // expires the session cookie for the cookie domain domain on w. It returns
 // ErrUnknownDomain, after deleting, when domain is not configured.
 func (m *Manager) Destroy(ctx context.Context, w http.ResponseWriter, id, domain string) error {
-	if h, ok := idHash(id); ok {
+	if h, ok := hashID(id); ok {
 		if err := m.delete(ctx, h); err != nil {
 			return fmt.Errorf("destroying session: %w", err)
 		}
@@ -82,12 +86,14 @@ func (m *Manager) Destroy(ctx context.Context, w http.ResponseWriter, id, domain
 	return nil
 }
 
-// delete removes the session with hash h and its activity record.
-func (m *Manager) delete(ctx context.Context, h string) error {
-	if err := m.store.Delete(ctx, sessionPrefix+h); err != nil {
+// delete removes the session with hash h and its activity record, and drops it
+// from the cache, even when the store failed: the next Load asks the store again.
+func (m *Manager) delete(ctx context.Context, h hashedID) error {
+	defer m.cache.invalidate(h)
+	if err := m.store.Delete(ctx, h.key(sessionPrefix)); err != nil {
 		return err
 	}
-	return m.store.Delete(ctx, activityPrefix+h)
+	return m.store.Delete(ctx, h.key(activityPrefix))
 }
 
 // cookie returns the session cookie for d. maxAge 0 makes a browser-session
@@ -106,11 +112,21 @@ func (m *Manager) cookie(d Domain, value string, maxAge int) *http.Cookie {
 }
 
 // CookieValue returns the value of the session cookie on r: the first cookie of
-// that name holding a well-formed ID, or "" when there is none. It never fails.
+// that name holding a well-formed ID, or "" when there is none. It never fails
+// and, unlike parsing every cookie into an http.Cookie, allocates nothing.
 func (m *Manager) CookieValue(r *http.Request) string {
-	for _, c := range r.CookiesNamed(m.name) {
-		if _, ok := idHash(c.Value); ok {
-			return c.Value
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			name, value, ok := strings.Cut(textproto.TrimString(part), "=")
+			if !ok || name != m.name {
+				continue
+			}
+			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
+				value = value[1 : len(value)-1]
+			}
+			if _, ok := hashID(value); ok {
+				return value
+			}
 		}
 	}
 	return ""

@@ -33,6 +33,7 @@ type Manager struct {
 	store      Store
 	logger     *slog.Logger
 	gate       *activityGate
+	cache      *sessionCache
 	now        func() time.Time // time.Now; tests replace it
 }
 
@@ -56,6 +57,7 @@ func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) 
 		store:      store,
 		logger:     logger.With("component", "session"),
 		gate:       newActivityGate(min(inactivity/10, time.Minute)),
+		cache:      newSessionCache(CacheTTL, cacheEntries),
 		now:        time.Now,
 	}, nil
 }
@@ -111,12 +113,15 @@ func (m *Manager) CookieName() string {
 // (nil, nil) when id is empty, malformed, unknown, expired (by expiration,
 // remember-me lifetime or inactivity), or issued for a cookie domain other than
 // the one that covers host. An error means the store failed: callers fail closed.
+// The session is the caller's own copy, to change and Issue at will.
 //
-// Load records activity for sessions subject to the inactivity limit, at most
-// one write per session per min(inactivity/10, 1 min). It writes nothing for a
-// session it does not return.
+// Load answers from the Manager's cache a session it read from the store less
+// than CacheTTL ago; otherwise it reads the store, and caches the session only
+// when it returns it. It records activity for sessions subject to the inactivity
+// limit, at most one write per session per min(inactivity/10, 1 min). It writes
+// nothing, and caches nothing, for a session it does not return.
 func (m *Manager) Load(ctx context.Context, id, host string) (*Session, error) {
-	h, ok := idHash(id)
+	h, ok := hashID(id)
 	if !ok {
 		return nil, nil
 	}
@@ -124,27 +129,58 @@ func (m *Manager) Load(ctx context.Context, id, host string) (*Session, error) {
 	if !ok {
 		return nil, nil
 	}
-	s, err := m.read(ctx, h)
-	if err != nil || s == nil || s.Domain != d.Name {
-		return nil, err
-	}
 	now := m.now()
-	if !now.Before(m.expiresAt(s)) {
-		return nil, nil
+	if e := m.cache.get(h, now); e != nil {
+		if e.session.Domain != d.Name || !now.Before(m.expiresAt(e.session)) {
+			return nil, nil
+		}
+		if !m.idle(e, now) {
+			return m.answer(ctx, h, e, now)
+		}
+		// Idle as far as this process knows: another instance may have recorded
+		// activity since, so ask the store.
 	}
-	if !m.tracksActivity(s) {
-		return s, nil
-	}
-	active, err := m.touch(ctx, h, s, now)
-	if err != nil || !active {
+	return m.loadStored(ctx, h, d, now)
+}
+
+// loadStored is Load on a cache miss: it reads the session and its activity from
+// the store and caches the session when it returns it.
+func (m *Manager) loadStored(ctx context.Context, h hashedID, d Domain, now time.Time) (*Session, error) {
+	epoch := m.cache.epoch(h)
+	s, err := m.read(ctx, h)
+	if err != nil || s == nil || s.Domain != d.Name || !now.Before(m.expiresAt(s)) {
 		return nil, err
 	}
-	return s, nil
+	e := newCached(s, now)
+	if m.tracksActivity(s) {
+		if err := m.readActivity(ctx, h, e); err != nil {
+			return nil, err
+		}
+		if m.idle(e, now) {
+			return nil, nil
+		}
+	}
+	out, err := m.answer(ctx, h, e, now)
+	if err != nil {
+		return nil, err
+	}
+	m.cache.put(h, e, epoch, now)
+	return out, nil
+}
+
+// answer records activity for the valid session e when due and returns a copy of it.
+func (m *Manager) answer(ctx context.Context, h hashedID, e *cached, now time.Time) (*Session, error) {
+	if m.tracksActivity(e.session) {
+		if err := m.touch(ctx, h, e, now); err != nil {
+			return nil, err
+		}
+	}
+	return e.copy(), nil
 }
 
 // read returns the stored session with hash h, or nil when absent or unreadable.
-func (m *Manager) read(ctx context.Context, h string) (*Session, error) {
-	data, err := m.store.Get(ctx, sessionPrefix+h)
+func (m *Manager) read(ctx context.Context, h hashedID) (*Session, error) {
+	data, err := m.store.Get(ctx, h.key(sessionPrefix))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
@@ -179,40 +215,39 @@ func (m *Manager) tracksActivity(s *Session) bool {
 	return !m.remembered(s)
 }
 
-// touch sets s.LastActivity from the store, reports whether s is still active at
-// now, and records now as its activity when the last record is older than the
-// coalescing interval and no other request of this process just did.
-func (m *Manager) touch(ctx context.Context, h string, s *Session, now time.Time) (bool, error) {
-	if err := m.readActivity(ctx, h, s); err != nil {
-		return false, err
-	}
-	idle := now.Sub(s.LastActivity)
-	if idle >= m.inactivity {
-		return false, nil
-	}
-	if idle < m.gate.every || !m.gate.claim(h, now) {
-		return true, nil
-	}
-	ttl := min(m.inactivity+m.gate.every, m.expiresAt(s).Sub(now))
-	if err := m.store.Set(ctx, activityPrefix+h, encodeTime(now), ttl); err != nil {
-		m.gate.release(h, now)
-		return false, fmt.Errorf("recording session activity: %w", err)
-	}
-	s.LastActivity = now
-	return true, nil
+// idle reports whether the session of e is subject to the inactivity limit and,
+// by the latest activity known, has been inactive for it at now.
+func (m *Manager) idle(e *cached, now time.Time) bool {
+	return m.tracksActivity(e.session) && now.Sub(e.lastActivity()) >= m.inactivity
 }
 
-// readActivity moves s.LastActivity forward to the latest recorded activity.
-func (m *Manager) readActivity(ctx context.Context, h string, s *Session) error {
-	b, err := m.store.Get(ctx, activityPrefix+h)
+// touch records now as the activity of the session of e when its latest known
+// activity is older than the coalescing interval and no other request of this
+// process just did.
+func (m *Manager) touch(ctx context.Context, h hashedID, e *cached, now time.Time) error {
+	if now.Sub(e.lastActivity()) < m.gate.every || !m.gate.claim(h, now) {
+		return nil
+	}
+	ttl := min(m.inactivity+m.gate.every, m.expiresAt(e.session).Sub(now))
+	if err := m.store.Set(ctx, h.key(activityPrefix), encodeTime(now), ttl); err != nil {
+		m.gate.release(h, now)
+		return fmt.Errorf("recording session activity: %w", err)
+	}
+	e.noteActivity(now)
+	return nil
+}
+
+// readActivity moves the known activity of e forward to the latest recorded one.
+func (m *Manager) readActivity(ctx context.Context, h hashedID, e *cached) error {
+	b, err := m.store.Get(ctx, h.key(activityPrefix))
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("loading session activity: %w", err)
 	}
-	if t, ok := decodeTime(b); ok && t.After(s.LastActivity) {
-		s.LastActivity = t
+	if t, ok := decodeTime(b); ok {
+		e.noteActivity(t)
 	}
 	return nil
 }

@@ -120,3 +120,45 @@ func (s *Session) HasMethod(m Method) bool {
 func (s *Session) Elevated(now time.Time) bool {
 	return now.Before(s.ElevatedUntil)
 }
+
+// sessionCopy is a Session with room for the groups, factors and credential IDs
+// of a typical one, so that a copy costs one allocation.
+type sessionCopy struct {
+	s       Session
+	groups  [4]string
+	factors [3]Factor
+	ids     [128]byte
+}
+
+// clone returns a deep copy of s: the caller may change any of it, slices
+// included, without touching s. Nil slices stay nil.
+func (s *Session) clone() *Session {
+	c := new(sessionCopy)
+	c.s = *s
+	c.s.Groups = cloneInto(c.groups[:], s.Groups)
+	c.s.Factors = cloneInto(c.factors[:], s.Factors)
+	ids := c.ids[:]
+	for i := range c.s.Factors {
+		f := &c.s.Factors[i]
+		fits := len(f.CredentialID) <= len(ids)
+		f.CredentialID = cloneInto(ids, f.CredentialID)
+		if fits {
+			ids = ids[len(f.CredentialID):]
+		}
+	}
+	return &c.s
+}
+
+// cloneInto copies src into the start of room when it fits there and into a new
+// array otherwise. The copy's capacity is its length, so that appending to it
+// never writes into room. A nil src gives nil.
+func cloneInto[T any](room, src []T) []T {
+	if src == nil {
+		return nil
+	}
+	if len(src) > len(room) {
+		return slices.Clone(src)
+	}
+	n := copy(room, src)
+	return room[:n:n]
+}

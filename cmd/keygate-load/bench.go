@@ -15,10 +15,11 @@ const (
 	scNginx    = "nginx"
 	scRedis    = "redis"
 	scUnauth   = "unauth"
+	scSignins  = "signins"
 )
 
 // scenarios lists every scenario in the order they run.
-var scenarios = []string{scBaseline, scEmbedded, scNginx, scRedis, scUnauth}
+var scenarios = []string{scBaseline, scEmbedded, scNginx, scRedis, scUnauth, scSignins}
 
 // maxWarmup caps the unrecorded start of every run (a fifth of -duration).
 const maxWarmup = time.Second
@@ -29,6 +30,10 @@ type options struct {
 	connections int
 	keygate     string          // keygate binary; "" builds one
 	skip        map[string]bool // scenario names not to run
+	// unauthRequests, when not 0, is the number of requests of the unauthenticated
+	// run, which then lasts as long as they take instead of duration.
+	unauthRequests uint64
+	signins        int // concurrent password sign-ins of the signins scenario
 }
 
 // bench runs the scenarios, each against servers it starts in dir.
@@ -60,8 +65,9 @@ type storeCheck struct {
 
 // report is everything one invocation measured.
 type report struct {
-	rows  []row
-	store *storeCheck
+	rows    []row
+	store   *storeCheck
+	signins *signinCheck
 }
 
 func (b *bench) wants(name string) bool { return !b.opts.skip[name] }
@@ -76,7 +82,7 @@ func (b *bench) run(ctx context.Context) *report {
 	if b.wants(scBaseline) {
 		rep.rows = append(rep.rows, b.runBaseline(ctx))
 	}
-	for _, group := range []func(context.Context, *report){b.runEmbedded, b.runRedis} {
+	for _, group := range []func(context.Context, *report){b.runEmbedded, b.runRedis, b.runSignins} {
 		if ctx.Err() != nil {
 			break // interrupted: start nothing more
 		}
@@ -92,7 +98,7 @@ func (b *bench) runBaseline(ctx context.Context) row {
 		r.err = err
 		return r
 	}
-	b.measure(ctx, &r, t, p.pid(), http.StatusUnauthorized)
+	b.measure(ctx, &r, t, p.pid(), http.StatusUnauthorized, b.loadOptions())
 	p.stop() // nothing else runs beside the servers being measured
 	return r
 }
@@ -107,7 +113,7 @@ func (b *bench) runEmbedded(ctx context.Context, rep *report) {
 		r := row{name: scEmbedded, label: "keygate forward-auth, embedded store", keygate: true, err: err}
 		if err == nil {
 			r.rssStart = kg.rssStart
-			b.measure(ctx, &r, forwardAuthTarget(kg.addr, kg.cookie), kg.proc.pid(), http.StatusFound)
+			b.measure(ctx, &r, forwardAuthTarget(kg.addr, kg.cookie), kg.proc.pid(), http.StatusFound, b.loadOptions())
 		}
 		rep.rows = append(rep.rows, r)
 	}
@@ -117,7 +123,7 @@ func (b *bench) runEmbedded(ctx context.Context, rep *report) {
 			var nginx *proc
 			var t target
 			if nginx, t, r.err = b.startNginx(ctx, kg.addr, kg.cookie); r.err == nil {
-				b.measure(ctx, &r, t, kg.proc.pid(), http.StatusFound)
+				b.measure(ctx, &r, t, kg.proc.pid(), http.StatusFound, b.loadOptions())
 				nginx.stop()
 			}
 		}
@@ -142,7 +148,7 @@ func (b *bench) runRedis(ctx context.Context, rep *report) {
 		r := row{name: scRedis, label: "keygate forward-auth, Redis store", keygate: true, err: err}
 		if err == nil {
 			r.rssStart = kg.rssStart
-			b.measure(ctx, &r, forwardAuthTarget(kg.addr, kg.cookie), kg.proc.pid(), http.StatusFound)
+			b.measure(ctx, &r, forwardAuthTarget(kg.addr, kg.cookie), kg.proc.pid(), http.StatusFound, b.loadOptions())
 		}
 		rep.rows = append(rep.rows, r)
 	}
@@ -165,7 +171,9 @@ func (b *bench) measureUnauthenticated(ctx context.Context, r *row, kg *keygate,
 		r.err = sc.err
 		return sc
 	}
-	b.measure(ctx, r, t, kg.proc.pid(), 0)
+	o := b.loadOptions()
+	o.requests = b.opts.unauthRequests
+	b.measure(ctx, r, t, kg.proc.pid(), 0, o)
 	if r.res != nil {
 		sc.answers = r.res.answers + 1 // and the preflight's
 	}
@@ -175,8 +183,8 @@ func (b *bench) measureUnauthenticated(ctx context.Context, r *row, kg *keygate,
 
 // measure checks that t gets its expected answer (and, when negative is not 0,
 // that the same request without its cookie gets negative), then runs the load
-// while sampling the RSS of process pid.
-func (b *bench) measure(ctx context.Context, r *row, t target, pid int, negative int) {
+// shaped by o while sampling the RSS of process pid.
+func (b *bench) measure(ctx context.Context, r *row, t target, pid int, negative int, o loadOptions) {
 	if r.err = preflight(ctx, t); r.err != nil {
 		return
 	}
@@ -188,8 +196,8 @@ func (b *bench) measure(ctx context.Context, r *row, t target, pid int, negative
 	}
 	r.rssIdle, _ = readRSS(pid)
 	sampler := sampleRSS(pid)
-	b.logger.Info("measuring", "scenario", r.name, "duration", b.opts.duration, "connections", b.opts.connections)
-	r.res, r.err = runLoad(ctx, t, b.loadOptions())
+	b.logger.Info("measuring", "scenario", r.name, "duration", o.duration, "requests", o.requests, "connections", o.connections)
+	r.res, r.err = runLoad(ctx, t, o)
 	r.rssPeak = sampler.peak()
 	if r.err == nil && ctx.Err() != nil {
 		r.err = ctx.Err()

@@ -1,7 +1,8 @@
 // Command keygate-load measures Keygate's forward-auth hot path on loopback and
 // compares it, in one run, with the cheapest answer a proxy could get.
 //
-//	keygate-load [-duration 10s] [-connections 32] [-keygate PATH] [-skip a,b]
+//	keygate-load [-duration 10s] [-connections 32] [-unauth-requests 1000000]
+//	             [-signins 100] [-keygate PATH] [-skip a,b]
 //
 // It starts every server it measures itself, each in its own process, on free
 // loopback ports and in one temporary directory, and runs these scenarios one
@@ -15,7 +16,12 @@
 //	          answering 200 from nginx itself
 //	redis     Keygate forward-auth with a valid session in Redis
 //	unauth    the same Keygate asked without a cookie: the 302 to the sign-in
-//	          page; Redis DBSIZE is read before and after
+//	          page, -unauth-requests times in all (or for -duration when 0);
+//	          Redis DBSIZE is read before and after
+//	signins   a fresh Keygate on the embedded store, signed in -signins times at
+//	          once with the right password (argon2id, 64 MiB each); every one
+//	          must answer 200 with a cookie, and RSS is sampled meanwhile and
+//	          read again 2 s after the last answer
 //
 // Keygate runs with a generated config: cookie domain localhost (the one domain
 // whose portal may be plain http), the app app.localhost under a one_factor rule,
@@ -34,14 +40,16 @@
 // histogram (1/128 relative precision, no allocation per request); a request
 // counts when it started and ended inside the window. RSS (VmRSS from
 // /proc/PID/status) is read once before each run and sampled every 100 ms during
-// it.
+// it. Each Keygate is left idle for 2 s after its sign-in, since it returns a
+// password hash's memory to the system once it has hashed nothing for a second.
 //
 // It prints the machine, a table (requests/s, p50, p99, the ratios of Keygate's
 // requests/s and p99 to the baseline's, RSS before and peak), the store's key
-// count around the unauthenticated run and the targets of the performance issue,
-// met or not. It exits 1 when a scenario failed, got any unexpected answer, or
-// the unauthenticated run changed the key count; a missed target alone is no
-// failure, since figures from a shared machine are noisy.
+// count around the unauthenticated run, the sign-ins' outcome and RSS, and the
+// targets of the performance issue, met or not. It exits 1 when a scenario
+// failed, got any unexpected answer, the unauthenticated run changed the key
+// count, or a sign-in failed; a missed target alone is no failure, since figures
+// from a shared machine are noisy.
 //
 // # Caveats
 //

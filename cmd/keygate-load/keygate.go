@@ -26,6 +26,13 @@ const (
 	appURI  = "/dashboard?tab=1"
 	// startTimeout bounds how long a freshly started server may take to answer.
 	startTimeout = 15 * time.Second
+	// signInTimeout bounds one password sign-in, queueing for a hashing slot
+	// included; the daemon itself gives up writing an answer after 30 s.
+	signInTimeout = 60 * time.Second
+	// idleSettle is how long the daemon is left alone after sign-ins before its
+	// idle RSS is read: it returns the password hashes' memory to the operating
+	// system once it has hashed nothing for a second.
+	idleSettle = 2 * time.Second
 )
 
 // loadIdentity is the user every authenticated scenario signs in as.
@@ -36,9 +43,10 @@ var errSignIn = errors.New("sign-in failed")
 
 // keygate is one running daemon with a signed-in session.
 type keygate struct {
-	proc   *proc
-	addr   string // 127.0.0.1:port
-	cookie string // name=value of the signed-in session
+	proc     *proc
+	addr     string // 127.0.0.1:port
+	cookie   string // name=value of the signed-in session
+	password string // the load user's
 	// rssStart is the RSS once the daemon answers, before any other request
 	// (the sign-in among them); 0 when it could not be read.
 	rssStart uint64
@@ -89,15 +97,25 @@ func (b *bench) startKeygate(ctx context.Context, name, redisAddr string) (*keyg
 	if err != nil {
 		return nil, err
 	}
-	kg := &keygate{proc: p, addr: "127.0.0.1:" + strconv.Itoa(port)}
+	kg := &keygate{proc: p, addr: "127.0.0.1:" + strconv.Itoa(port), password: password}
 	if err := p.waitFor(ctx, startTimeout, kg.healthy); err != nil {
 		return nil, err
 	}
 	kg.rssStart, _ = readRSS(p.pid())
-	if kg.cookie, err = kg.signIn(ctx, password); err != nil {
+	if kg.cookie, err = kg.signIn(ctx); err != nil {
 		return nil, p.failure(err)
 	}
-	return kg, nil
+	return kg, settle(ctx)
+}
+
+// settle leaves the daemon alone for idleSettle, or until ctx is done.
+func settle(ctx context.Context) error {
+	select {
+	case <-time.After(idleSettle):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // writeKeygateFiles writes the users file (one password user) and the config
@@ -179,8 +197,8 @@ func (kg *keygate) healthy() bool {
 
 // signIn signs the load user in through the portal's API, as the sign-in page
 // does, and returns the session cookie as name=value.
-func (kg *keygate) signIn(ctx context.Context, password string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"username": loadIdentity.user, "password": password})
+func (kg *keygate) signIn(ctx context.Context) (string, error) {
+	body, _ := json.Marshal(map[string]string{"username": loadIdentity.user, "password": kg.password})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+kg.addr+"/api/login/password", bytes.NewReader(body))
 	if err != nil {
 		return "", fmt.Errorf("building sign-in request: %w", err)
@@ -189,7 +207,7 @@ func (kg *keygate) signIn(ctx context.Context, password string) (string, error) 
 	req.Host = host
 	req.Header.Set("Origin", origin)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	resp, err := (&http.Client{Timeout: signInTimeout}).Do(req)
 	if err != nil {
 		return "", fmt.Errorf("signing in: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,9 @@ const (
 	requestGrace = 10 * time.Second
 	// errorPause keeps a worker from spinning while its server refuses connections.
 	errorPause = 10 * time.Millisecond
+	// maxCountedRun bounds a run that ends after a number of requests, should the
+	// server be far slower than expected.
+	maxCountedRun = 10 * time.Minute
 )
 
 // target is the one request a scenario sends over and over, and the answer it expects.
@@ -53,6 +57,10 @@ type loadOptions struct {
 	connections int           // concurrent workers, one keep-alive connection each
 	warmup      time.Duration // run but not recorded
 	duration    time.Duration // the measured window
+	// requests, when not 0, ends the run after this many requests in all, warm-up
+	// included, instead of after duration; the window is then the time from the
+	// end of the warm-up to the last answer.
+	requests uint64
 }
 
 // result is what one load run measured.
@@ -95,12 +103,19 @@ func newClient(conns int) *http.Client {
 }
 
 // runLoad sends t's request from o.connections workers for o.warmup and then
-// o.duration, and records the latencies of the answers inside the second period.
+// o.duration (or until o.requests were sent), and records the latencies of the
+// answers inside the second period.
 func runLoad(ctx context.Context, t target, o loadOptions) (*result, error) {
 	client := newClient(o.connections)
 	defer client.CloseIdleConnections()
 	from := time.Now().Add(o.warmup)
 	to := from.Add(o.duration)
+	var budget *atomic.Int64
+	if o.requests > 0 {
+		to = from.Add(maxCountedRun)
+		budget = new(atomic.Int64)
+		budget.Store(int64(o.requests))
+	}
 	ctx, cancel := context.WithDeadline(ctx, to.Add(requestGrace))
 	defer cancel()
 	workers := make([]*worker, o.connections)
@@ -110,13 +125,17 @@ func runLoad(ctx context.Context, t target, o loadOptions) (*result, error) {
 		if err != nil {
 			return nil, err
 		}
-		w := &worker{hist: new(histogram), from: from, to: to, want: t.want}
+		w := &worker{hist: new(histogram), from: from, to: to, want: t.want, budget: budget}
 		workers[i] = w
 		wg.Add(1)
 		go func() { defer wg.Done(); w.run(ctx, client, req) }()
 	}
 	wg.Wait()
-	return collect(workers, o.duration), nil
+	window := o.duration
+	if budget != nil {
+		window = max(0, time.Since(from))
+	}
+	return collect(workers, window), nil
 }
 
 // collect merges the workers' counts into one result.
@@ -138,7 +157,8 @@ func collect(workers []*worker, window time.Duration) *result {
 // worker sends one request at a time over its connection and keeps its own counts.
 type worker struct {
 	hist       *histogram
-	from, to   time.Time // the measured window
+	from, to   time.Time     // the measured window
+	budget     *atomic.Int64 // requests left to send, shared; nil: until to
 	want       int
 	requests   uint64
 	answers    uint64
@@ -151,7 +171,7 @@ type worker struct {
 func (w *worker) run(ctx context.Context, client *http.Client, req *http.Request) {
 	for ctx.Err() == nil {
 		begin := time.Now()
-		if !begin.Before(w.to) {
+		if !begin.Before(w.to) || w.budget != nil && w.budget.Add(-1) < 0 {
 			return
 		}
 		status, err := send(client, req)

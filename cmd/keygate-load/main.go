@@ -20,7 +20,8 @@ const usage = `Usage: keygate-load [flags]
 
 Measures, on loopback and in one run, a trivial Go handler as the baseline and
 Keygate's forward-auth check (embedded store, Redis store, no cookie, behind
-nginx auth_request), and prints requests/s, p50, p99 and Keygate's RSS.
+nginx auth_request), and prints requests/s, p50, p99 and Keygate's RSS; then
+signs in many times at once and prints Keygate's RSS meanwhile.
 
 Flags:
 `
@@ -81,14 +82,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per scenario (after a warm-up of a fifth of it, at most 1s)")
 	fs.IntVar(&o.connections, "connections", 32, "concurrent keep-alive connections (one worker each)")
 	fs.StringVar(&o.keygate, "keygate", "", "keygate binary to measure (default: go build ./cmd/keygate into a temporary directory)")
+	fs.Uint64Var(&o.unauthRequests, "unauth-requests", 1_000_000, "requests of the unauthenticated run, which lasts as long as they take; 0: -duration like the others")
+	fs.IntVar(&o.signins, "signins", 100, "password sign-ins sent at once in the signins scenario")
 	skip := fs.String("skip", "", "comma-separated scenarios not to run: "+strings.Join(scenarios, ","))
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	var err error
-	if o.skip, err = parseSkip(*skip); err != nil || fs.NArg() > 0 || o.duration <= 0 || o.connections <= 0 {
+	if o.skip, err = parseSkip(*skip); err != nil || fs.NArg() > 0 || o.duration <= 0 || o.connections <= 0 || o.signins <= 0 {
 		if err == nil {
-			err = errors.New("want positive -duration and -connections and no arguments")
+			err = errors.New("want positive -duration, -connections and -signins and no arguments")
 		}
 		fmt.Fprintf(stderr, "keygate-load: %v\n", err)
 		fs.Usage()

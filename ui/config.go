@@ -31,6 +31,9 @@ type Config struct {
 	// RememberMe is session.remember_me. Zero hides the "remember me" box and
 	// ignores remember_me in sign-in requests.
 	RememberMe time.Duration
+	// LogoFile is an image file (PNG, JPEG, GIF, WebP or SVG, at most 512 KiB)
+	// that every page shows above its content, read once by New. Empty shows none.
+	LogoFile string
 	// PasskeyUVTwoFactor is webauthn.passkey_uv_two_factor: an enrollment with
 	// user verification signs the user in at two_factor, as a passkey sign-in
 	// with user verification does. False means one_factor.

@@ -6,7 +6,34 @@
 // Handler.Register adds every route in one place. Pages are html/template files
 // and static assets built into the binary with go:embed and parsed once by New;
 // they carry no inline script or style, so the Content-Security-Policy allows
-// only the portal's own files. ErrorHandler renders every error, the portal's
+// only the portal's own files.
+//
+// # Pages
+//
+// Every page is templates/NAME.html inside templates/layout.html; the layout
+// loads static/portal.css and the module static/portal.js, which runs the
+// script of the page named by <body data-page>. No framework, no build step.
+//
+//   - "/" signs in with a username and password, with a passkey offered in the
+//     username field's autofill (conditional mediation, renewed before its
+//     challenge expires and aborted before a modal request), or with the
+//     "Sign in with a passkey" button. A browser that is signed in already
+//     sees where it stands; a one-factor session sent back by an app (rd)
+//     goes on to /2fa when it can reach two factors there.
+//   - "/2fa" is the security-key step after a password, or the password step
+//     after a passkey that did not verify the user.
+//   - "/settings" lists, adds (with the identity code inline), renames and
+//     deletes the user's credentials, and shows a clone warning plainly.
+//   - "/enroll" is the landing page of an invite link; "/logout" signs out.
+//
+// The scripts send WebAuthn options and credentials in their W3C JSON form
+// through the browser's PublicKeyCredential.parse*OptionsFromJSON and toJSON,
+// with a base64url fallback, and turn the browser's errors into sentences that
+// say what to do next. Every text comes from one catalog: texts/LANG.json,
+// English complete, other languages filled from it, picked by
+// Accept-Language; templates read it as .T, scripts from <body data-texts>.
+// A text key missing from the catalog fails the page (missingkey=error), and a
+// test checks that templates and scripts use only keys the catalog has. ErrorHandler renders every error, the portal's
 // own, the relying party's refusals (*webauthn.Error, by their own code,
 // message and status) and echo's, as {"error": code, "message": text} under
 // /api/ and as a plain page elsewhere.
@@ -86,6 +113,7 @@
 //   - The audit trail records credentials added, renamed and deleted, invites
 //     redeemed, refused second factors and clone warnings.
 //   - A redirect in an answer is absolute: rd when it is an https URL (http for
-//     localhost) on the cookie domain, else the domain's default redirect URL.
+//     localhost and names under .localhost) on the cookie domain, else the
+//     domain's default redirect URL.
 //   - Causes of errors are logged, never shown to the client.
 package ui

@@ -82,14 +82,18 @@ type errorBody struct {
 // *Error (echo's 404, 405 and bind errors included) get a code derived from their
 // status; causes are logged, never shown.
 func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
-	page := template.Must(template.ParseFS(assets, "templates/layout.html", "templates/error.html"))
+	page := template.Must(parsePage("error"))
+	cat, err := loadCatalog(assets)
+	if err != nil {
+		panic(err) // the embedded catalog is checked by the tests
+	}
 	return func(err error, c echo.Context) {
 		e := publicError(err)
 		logError(logger, c, e)
 		if c.Response().Committed {
 			return
 		}
-		if rerr := renderError(c, page, e); rerr != nil {
+		if rerr := renderError(c, page, cat, e); rerr != nil {
 			logger.Error("writing error response", "path", c.Request().URL.Path, "err", rerr)
 		}
 	}
@@ -159,19 +163,17 @@ func logError(logger *slog.Logger, c echo.Context, e *Error) {
 	logger.Debug("request refused", attrs...)
 }
 
-func renderError(c echo.Context, page *template.Template, e *Error) error {
+func renderError(c echo.Context, page *template.Template, cat *catalog, e *Error) error {
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(e.Status)
 	}
 	if isAPI(c.Request().URL.Path) {
 		return c.JSON(e.Status, errorBody{Error: e.Code, Message: e.Message})
 	}
+	lang := cat.pick(c.Request().Header.Get("Accept-Language"))
+	data := pageData{Title: http.StatusText(e.Status), Lang: lang, Page: "error", T: cat.langs[lang],
+		TextsJSON: cat.json[lang], Status: e.Status, StatusText: http.StatusText(e.Status), Message: e.Message}
 	var b strings.Builder
-	data := struct {
-		Title   string
-		Status  int
-		Message string
-	}{http.StatusText(e.Status), e.Status, e.Message}
 	if err := page.ExecuteTemplate(&b, "layout", data); err != nil {
 		return err
 	}

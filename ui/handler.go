@@ -121,7 +121,7 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("component", "ui")
-	p, err := newPages(cfg)
+	p, err := newPages(cfg, d.sessions)
 	if err != nil {
 		return nil, err
 	}
@@ -151,17 +151,17 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.Use(securityHeaders)
 
 	e.GET("/", h.pages.signIn)
+	e.GET("/2fa", h.pages.twoFactor)
+	e.GET("/settings", h.pages.settings)
+	e.GET("/enroll", h.pages.enroll)
 	e.GET("/logout", h.pages.logout)
+	e.GET("/static/logo", h.pages.logoFile)
 	e.GET("/static/*", h.pages.static)
 
 	e.GET("/api/health", h.status.health)
 	e.GET("/api/session", h.status.session)
 	e.POST("/api/login/password", h.login.password, h.guard.check)
 	e.POST("/api/logout", h.login.logout, h.guard.check)
-
-	e.GET("/2fa", h.pages.twoFactor)
-	e.GET("/settings", h.pages.settings)
-	e.GET("/enroll", h.pages.enroll)
 
 	e.POST("/api/login/passkey/options", h.passkey.options, h.guard.check)
 	e.POST("/api/login/passkey", h.passkey.finish, h.guard.check)

@@ -2,8 +2,12 @@ package ui
 
 import (
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,7 +18,50 @@ import (
 	"github.com/keygate/keygate/notify"
 )
 
-func TestSignInPage(t *testing.T) {
+func TestPages(t *testing.T) {
+	tests := []struct {
+		path     string
+		page     string
+		wantText []string
+	}{
+		{"/", "signin", []string{`id="signin"`, `id="username"`, `autocomplete="username webauthn"`,
+			`autocomplete="current-password"`, `id="passkey"`, `id="signed-in-view"`, "Sign in with a passkey"}},
+		{"/?rd=https%3A%2F%2Fapp.example.com%2Fx", "signin", []string{`href="https://app.example.com/x"`}},
+		{"/2fa", "twofactor", []string{`id="key-step"`, `id="key-button"`, `id="password-step"`, `id="password-form"`}},
+		{"/settings", "settings", []string{`id="credentials"`, `id="add-form"`, `id="code-form"`, `autocomplete="one-time-code"`}},
+		{"/enroll?token=abc", "enroll", []string{`id="enroll-form"`, `id="enroll-button"`}},
+		{"/logout", "logout", []string{`id="logout"`, `id="signed-out"`, "You are signed out."}},
+	}
+	te := newTestEnv(t, testConfig())
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := te.do(request(http.MethodGet, tt.path, ""))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s status = %d, want 200", tt.path, rec.Code)
+			}
+			if got := rec.Header().Get("Content-Type"); !strings.HasPrefix(got, "text/html") {
+				t.Errorf("Content-Type = %q, want text/html", got)
+			}
+			if got := rec.Header().Get("Content-Language"); got != "en" {
+				t.Errorf("Content-Language = %q, want en", got)
+			}
+			page := rec.Body.String()
+			want := append([]string{
+				`<html lang="en">`, `data-page="` + tt.page + `"`, `data-texts="{`, `<h1`,
+				`<p class="brand-name">Example Login</p>`, `role="status"`, `aria-live="polite"`,
+				`<script type="module" src="/static/portal.js"></script>`, `href="/static/portal.css"`,
+			}, tt.wantText...)
+			for _, w := range want {
+				if !strings.Contains(page, w) {
+					t.Errorf("GET %s lacks %s", tt.path, w)
+				}
+			}
+			checkNoInlineCode(t, page)
+		})
+	}
+}
+
+func TestSignInPageOptions(t *testing.T) {
 	tests := []struct {
 		name         string
 		cfg          Config
@@ -27,47 +74,82 @@ func TestSignInPage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			te := newTestEnv(t, tt.cfg)
-			rec := te.do(request(http.MethodGet, "/", ""))
-			if rec.Code != http.StatusOK {
-				t.Fatalf("GET / status = %d, want 200", rec.Code)
-			}
-			if got := rec.Header().Get("Content-Type"); !strings.HasPrefix(got, "text/html") {
-				t.Errorf("Content-Type = %q, want text/html", got)
-			}
-			page := rec.Body.String()
-			for _, want := range []string{
-				"<h1>" + tt.wantName + "</h1>", `id="signin"`, `id="username"`, `autocomplete="current-password"`,
-				`id="passkey"`, `aria-live=`, `src="/static/portal.js"`, `href="/static/portal.css"`,
-			} {
-				if !strings.Contains(page, want) {
-					t.Errorf("sign-in page lacks %s", want)
-				}
+			page := te.do(request(http.MethodGet, "/", "")).Body.String()
+			if want := "<title>Sign in – " + tt.wantName + "</title>"; !strings.Contains(page, want) {
+				t.Errorf("sign-in page lacks %s", want)
 			}
 			if got := strings.Contains(page, `id="remember-me"`); got != tt.wantRemember {
 				t.Errorf("remember-me box shown = %v, want %v", got, tt.wantRemember)
 			}
-			checkNoInlineCode(t, page)
 		})
 	}
 }
 
-func TestLogoutPage(t *testing.T) {
+func TestContinueLink(t *testing.T) {
+	tests := []struct {
+		name string
+		rd   string
+		want string
+	}{
+		{"rd on the cookie domain", "https://app.example.com/a?b=c", `id="continue" class="button" href="https://app.example.com/a?b=c"`},
+		{"rd elsewhere falls back to the default", "https://evil.test/", `id="continue" class="button" href="` + defaultURL + `"`},
+		{"no rd", "", `id="continue" class="button" href="` + defaultURL + `"`},
+	}
 	te := newTestEnv(t, testConfig())
-	rec := te.do(request(http.MethodGet, "/logout", ""))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /logout status = %d, want 200", rec.Code)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page := te.do(request(http.MethodGet, "/?rd="+url.QueryEscape(tt.rd), "")).Body.String()
+			if !strings.Contains(page, tt.want) {
+				t.Errorf("sign-in page lacks %s", tt.want)
+			}
+		})
 	}
-	page := rec.Body.String()
-	for _, want := range []string{`id="logout"`, `id="signed-out"`, "You are signed out.", `src="/static/portal.js"`} {
-		if !strings.Contains(page, want) {
-			t.Errorf("logout page lacks %s", want)
-		}
-	}
-	checkNoInlineCode(t, page)
+}
+
+func TestLogoutPageKeepsSession(t *testing.T) {
+	te := newTestEnv(t, testConfig())
 	s := te.issue(t, passkeySession("alice", false))
 	te.do(request(http.MethodGet, "/logout", "", withCookie(s)))
 	if te.load(t, s) == nil {
 		t.Errorf("GET /logout ended the session, want only POST /api/logout to")
+	}
+}
+
+func TestLogo(t *testing.T) {
+	dir := t.TempDir()
+	svg := filepath.Join(dir, "logo.svg")
+	if err := os.WriteFile(svg, []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.LogoFile = svg
+	te := newTestEnv(t, cfg)
+	rec := te.do(request(http.MethodGet, "/static/logo", ""))
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("GET /static/logo = %d %q, want 200 image/svg+xml", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	if page := te.do(request(http.MethodGet, "/", "")).Body.String(); !strings.Contains(page, `<img class="logo" src="/static/logo" alt="">`) {
+		t.Errorf("sign-in page shows no logo")
+	}
+	if rec := newTestEnv(t, testConfig()).do(request(http.MethodGet, "/static/logo", "")); rec.Code != http.StatusNotFound {
+		t.Errorf("GET /static/logo without a logo = %d, want 404", rec.Code)
+	}
+}
+
+func TestLogoErrors(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.png")
+	if err := os.WriteFile(big, make([]byte, maxLogoBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{filepath.Join(dir, "logo.txt"), filepath.Join(dir, "missing.png"), big} {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.LogoFile = file
+			if _, err := newPages(cfg.withDefaults(), nil); err == nil {
+				t.Errorf("newPages with logo %s: no error, want one", file)
+			}
+		})
 	}
 }
 
@@ -105,6 +187,7 @@ func TestStatic(t *testing.T) {
 	}{
 		{"/static/portal.css", http.StatusOK, "text/css"},
 		{"/static/portal.js", http.StatusOK, "text/javascript"},
+		{"/static/webauthn.js", http.StatusOK, "text/javascript"},
 		{"/static/", http.StatusNotFound, "text/html"},
 		{"/static", http.StatusNotFound, "text/html"},
 		{"/static/missing.js", http.StatusNotFound, "text/html"},
@@ -124,6 +207,28 @@ func TestStatic(t *testing.T) {
 				t.Errorf("GET %s served an empty file", tt.path)
 			}
 		})
+	}
+}
+
+// TestScriptImports checks that every module a script imports is served.
+func TestScriptImports(t *testing.T) {
+	imports := regexp.MustCompile(`(?m)^import .* from '\./([\w.-]+)';$`)
+	files, err := fs.Glob(assets, "static/*.js")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scripts under static/: %v", err)
+	}
+	n := 0
+	for _, file := range files {
+		data, _ := fs.ReadFile(assets, file)
+		for _, m := range imports.FindAllStringSubmatch(string(data), -1) {
+			n++
+			if _, err := fs.Stat(assets, "static/"+m[1]); err != nil {
+				t.Errorf("%s imports %s, which static/ lacks", file, m[1])
+			}
+		}
+	}
+	if n < len(files) {
+		t.Errorf("found %d imports in %d scripts, want at least one each on average", n, len(files))
 	}
 }
 

@@ -11,8 +11,8 @@ const maxRedirectLen = 4096
 
 // redirectTarget returns rd when a browser may be sent there after signing in to
 // cookie domain domain, or ok false. It is deliberately narrow: rd must be a
-// printable-ASCII absolute URL of scheme https (http only for localhost,
-// 127.0.0.1 and [::1]) with a plain host that equals domain or lies under it on
+// printable-ASCII absolute URL of scheme https (http only for localhost, names
+// under .localhost, 127.0.0.1 and [::1]) with a plain host that equals domain or lies under it on
 // a label boundary, and with no userinfo, backslash, percent-escape in the
 // authority, whitespace or control character anywhere. Anything else is refused,
 // never repaired: the caller falls back to the domain's default.
@@ -64,9 +64,11 @@ func cutAny(s, chars string) (before, after string, found bool) {
 	return s, "", false
 }
 
-// isLoopbackName reports whether host is one of the names http is allowed for.
+// isLoopbackName reports whether host is one of the names http is allowed
+// for: localhost, a name under .localhost (browsers resolve those to loopback
+// themselves), 127.0.0.1 and ::1.
 func isLoopbackName(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "127.0.0.1" || host == "::1"
 }
 
 // validPort reports whether p is empty or a port number 1 to 65535 without leading zeros.

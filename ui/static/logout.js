@@ -1,0 +1,22 @@
+// Keygate portal, page "/logout": signs out and says so, or goes on to rd.
+
+import * as api from './api.js';
+import { text } from './texts.js';
+import { byId, show, rd, follow, setHidden } from './dom.js';
+
+export async function logoutPage() {
+  show(text('status_signing_out'), '');
+  try {
+    const answer = await api.post('/api/logout', { rd: rd() });
+    if (rd()) {
+      follow(answer.redirect, true);
+      return;
+    }
+    show('', '');
+    setHidden('signed-out', false);
+    byId('signed-out-heading').focus();
+  } catch (e) {
+    show(e.message, 'error');
+    setHidden('retry', false);
+  }
+}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -267,6 +268,24 @@ func TestSecurityHeaders(t *testing.T) {
 				t.Errorf("Cache-Control = %q, want no-store %v", rec.Header().Get("Cache-Control"), tt.wantNoStore)
 			}
 		})
+	}
+}
+
+// TestSecurityHeadersLeaveAuthzAlone checks that the forward-auth answers, which
+// the authz package writes for proxies, get none of the page headers.
+func TestSecurityHeadersLeaveAuthzAlone(t *testing.T) {
+	e := echo.New()
+	e.Use(securityHeaders)
+	e.GET("/api/authz/forward-auth", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
+	e.GET("/api/authzish", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
+	for path, want := range map[string]bool{"/api/authz/forward-auth": false, "/api/authzish": true} {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		for _, name := range []string{"Content-Security-Policy", "X-Frame-Options", "Cache-Control"} {
+			if got := rec.Header().Get(name) != ""; got != want {
+				t.Errorf("%s: %s present %v, want %v", path, name, got, want)
+			}
+		}
 	}
 }
 

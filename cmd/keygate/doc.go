@@ -11,4 +11,10 @@
 // file once and hands it to the stores, builds each component from its own Config,
 // registers the HTTP routes and shuts down gracefully on SIGINT or SIGTERM. It holds
 // no package state; each subcommand is a function of its arguments and streams.
+//
+// On the embedded default, serve also runs an example app on the port after the
+// daemon's (http://localhost:9092/): a page it shows only when the daemon's
+// forward-auth check lets the request through, with the identity headers of that
+// answer. It asks the daemon over HTTP like any proxy, and sign-ins without rd
+// land there. A port already taken only leaves the app out.
 package main

@@ -41,6 +41,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := newLogger(cfg.Log, stderr)
+	var demoLn net.Listener
+	var demoAt string
+	if cfg.File == "" {
+		demoLn, demoAt = openDemo(cfg, logger)
+	}
+	if demoLn != nil {
+		defer demoLn.Close() // when serving never starts
+	}
 	app, err := build(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -71,6 +79,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("keygate listening", "address", ln.Addr().String(), "portal", app.portal)
+	if demoLn != nil {
+		stopDemo := serveDemo(ctx, demoLn, newDemoApp(ln.Addr(), app.portal, logger.With("component", "example-app")))
+		defer stopDemo()
+		fmt.Fprintf(stdout, "Example app protected by Keygate: %s\n", demoAt)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

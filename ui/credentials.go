@@ -109,6 +109,10 @@ func (a *credentialsAPI) add(c echo.Context) error {
 	if takeErr != nil {
 		return takeErr
 	}
+	// The user may have been disabled or removed since the options were given.
+	if _, err := a.accounts.user(cur); err != nil {
+		return err
+	}
 	sum, err := a.rp.FinishRegistration(ctx, cur.sess.Username, st.State, req.Credential, req.Description)
 	if err != nil {
 		return err

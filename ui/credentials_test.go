@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -141,5 +142,23 @@ func TestMutatingRoutesGuarded(t *testing.T) {
 	}
 	if n < 14 {
 		t.Errorf("checked %d mutating routes, want at least 14", n)
+	}
+}
+
+// TestAddCredentialUserDisabledMidCeremony checks that a user disabled between
+// the registration options and their answer gets no credential.
+func TestAddCredentialUserDisabledMidCeremony(t *testing.T) {
+	p := newPortal(t, ceremonyConfig(), nil)
+	b := p.browser(t)
+	b.password("alice")
+	b.elevate("alice")
+	opts := b.post("/api/webauthn/credentials/options", map[string]any{"description": "Key"})
+	opts.want(t, http.StatusOK, "")
+	p.users.disable("alice")
+	r := b.post("/api/webauthn/credentials", map[string]any{"credential": newDevice(virtualwebauthn.KeyTypeEC2, false).attest(t, opts.body)})
+	r.want(t, http.StatusUnauthorized, codeUnauthenticated)
+	creds, err := p.store.Credentials(context.Background(), "alice")
+	if err != nil || len(creds) != 0 {
+		t.Errorf("alice's credentials after the refusal: %d (%v), want none", len(creds), err)
 	}
 }

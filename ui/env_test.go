@@ -68,18 +68,29 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// countingUsers counts the password checks it passes to the directory.
+// countingUsers counts the password checks it passes to the directory, and
+// shows the users a test disabled as disabled.
 type countingUsers struct {
-	dir   *directory.Directory
-	calls atomic.Int64
+	dir      *directory.Directory
+	calls    atomic.Int64
+	disabled sync.Map // username -> true
 }
+
+// disable makes the user disabled from now on, as an edited users file would.
+func (u *countingUsers) disable(username string) { u.disabled.Store(username, true) }
 
 func (u *countingUsers) Authenticate(ctx context.Context, username, password string) (directory.User, error) {
 	u.calls.Add(1)
 	return u.dir.Authenticate(ctx, username, password)
 }
 
-func (u *countingUsers) Lookup(username string) (directory.User, bool) { return u.dir.Lookup(username) }
+func (u *countingUsers) Lookup(username string) (directory.User, bool) {
+	user, ok := u.dir.Lookup(username)
+	if _, off := u.disabled.Load(username); off {
+		user.Disabled = true
+	}
+	return user, ok
+}
 
 // testConfig is the portal config most tests use.
 func testConfig() Config {

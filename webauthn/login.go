@@ -163,13 +163,12 @@ func (r *RP) userByHandle(ctx context.Context, handle []byte) (string, error) {
 // verifyAssertion runs the library's verification (origin, RP ID hash,
 // challenge, user presence, signature, allowed credentials, user handle) and
 // then Keygate's own checks: clone flag, user verification, backup
-// eligibility, sign counter. Only then is the use recorded.
+// eligibility, sign counter. Only then is the use recorded. A flagged
+// credential is refused only once its signature verified, so that no unsigned
+// request learns which credentials are flagged or fills the audit trail.
 func (r *RP) verifyAssertion(ctx context.Context, user string, u *libraryUser, sc store.Credential, st state,
 	parsed *protocol.ParsedCredentialAssertionData, validate func(*libraryUser, gowebauthn.SessionData) error,
 ) (Assertion, error) {
-	if sc.CloneWarning {
-		return Assertion{}, ErrCloneWarning.withf("credential of %q is flagged", user)
-	}
 	flags := parsed.Response.AuthenticatorData.Flags
 	// The library compares the BE flag too, but with a generic error; make its
 	// copy agree and compare below, after the signature is verified.
@@ -180,6 +179,9 @@ func (r *RP) verifyAssertion(ctx context.Context, user string, u *libraryUser, s
 	}
 	if err := validate(u, relaxUV(st.Session)); err != nil {
 		return Assertion{}, verifyError(err, http.StatusUnauthorized)
+	}
+	if sc.CloneWarning {
+		return Assertion{}, ErrCloneWarning.withf("credential of %q is flagged", user)
 	}
 	if st.UserVerification == string(protocol.VerificationRequired) && !flags.HasUserVerified() {
 		return Assertion{}, ErrUserVerificationRequired.withf("UV flag not set")

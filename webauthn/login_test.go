@@ -229,6 +229,12 @@ func TestCounterRollback(t *testing.T) {
 	cloned.cred.Counter = 20
 	_, err = e.login("alice", cloned)
 	wantCode(t, err, "clone_warning")
+	// An assertion for the flagged credential that another key signed is refused
+	// as any bad signature: it learns nothing of the flag.
+	forger := newDevice(virtualwebauthn.KeyTypeEC2)
+	forger.cred.ID, forger.cred.Counter = cloned.cred.ID, 30
+	_, err = e.login("alice", forger)
+	wantCode(t, err, ErrInvalidCredential.Code)
 	if err := e.store.ClearCloneWarning(ctx, "alice", cloned.cred.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/descope/virtualwebauthn"
+
 	"github.com/google/go-cmp/cmp"
+	"github.com/keygate/keygate/webauthn"
 
 	"github.com/keygate/keygate/session"
 )
@@ -288,4 +290,24 @@ func wantAudit(t *testing.T, p *portal, user, action string) {
 		}
 	}
 	t.Errorf("audit trail of %s = %+v, want a %s event", user, events, action)
+}
+
+// TestDisabledUserKeysRefused checks that a user disabled in the users file
+// signs in neither by passkey nor, after a password, with a security key, and
+// that the browser is left without a session.
+func TestDisabledUserKeysRefused(t *testing.T) {
+	p := newPortal(t, ceremonyConfig(), nil)
+	key := newDevice(virtualwebauthn.KeyTypeEC2, true)
+	signedIn := p.withKey(t, "alice", key)
+	p.users.disable("alice")
+
+	b := p.browser(t)
+	b.passkey(key, false).want(t, http.StatusUnauthorized, webauthn.ErrInvalidCredential.Code)
+	if s := b.session(); s["authenticated"] != false {
+		t.Errorf("session after a disabled user's passkey: %v, want none", s)
+	}
+	// The session alice had before is anonymous now, so the security-key step
+	// has no user to ask for.
+	opts := signedIn.post("/api/login/webauthn/options", map[string]any{})
+	opts.want(t, http.StatusUnauthorized, codeUnauthenticated)
 }

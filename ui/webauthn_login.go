@@ -49,6 +49,9 @@ func (f *secondFactor) options(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := f.accounts.user(cur); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	opts, state, err := f.rp.BeginLogin(ctx, cur.sess.Username)
 	if err != nil {
@@ -76,11 +79,13 @@ func (f *secondFactor) finish(c echo.Context) error {
 	if len(req.Credential) == 0 {
 		return invalidRequest("The request has no credential.", nil)
 	}
-	a, err := f.verify(c, cur, st, takeErr, req.Credential)
+	// A user disabled or removed since the password step goes no further: the
+	// key is not even checked, so its use is not recorded.
+	user, err := f.accounts.user(cur)
 	if err != nil {
 		return err
 	}
-	user, err := f.accounts.user(cur)
+	a, err := f.verify(c, cur, st, takeErr, req.Credential)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -18,15 +19,22 @@ const (
 	scSignins  = "signins"
 )
 
-// scenarios lists every scenario in the order they run.
-var scenarios = []string{scBaseline, scEmbedded, scNginx, scRedis, scUnauth, scSignins}
+var (
+	// throughputScenarios run in turn, in this order, in every round.
+	throughputScenarios = []string{scBaseline, scEmbedded, scNginx, scRedis}
+	// onceScenarios run once each, in this order, after the rounds.
+	onceScenarios = []string{scUnauth, scSignins}
+	// scenarios lists every scenario in the order they run.
+	scenarios = slices.Concat(throughputScenarios, onceScenarios)
+)
 
 // maxWarmup caps the unrecorded start of every run (a fifth of -duration).
 const maxWarmup = time.Second
 
 // options are the command-line flags.
 type options struct {
-	duration    time.Duration
+	duration    time.Duration // measured time of each throughput scenario in each round
+	rounds      int           // rounds of the throughput scenarios
 	connections int
 	keygate     string          // keygate binary; "" builds one
 	skip        map[string]bool // scenario names not to run
@@ -44,15 +52,17 @@ type bench struct {
 	logger *slog.Logger
 }
 
-// row is one scenario's line of the table.
+// row is one scenario's line of the table. For a throughput scenario res and the
+// RSS figures pool its rounds (see pool); the others ran once.
 type row struct {
 	name     string
 	label    string
 	keygate  bool // a Keygate figure, compared with the baseline
 	res      *result
-	rssStart uint64 // Keygate's RSS once started, before any request; 0 unknown
-	rssIdle  uint64 // server RSS just before the run, bytes
-	rssPeak  uint64 // largest server RSS during the run, bytes
+	rssStart uint64         // Keygate's RSS once started, before any request; 0 unknown
+	rssIdle  uint64         // server RSS just before the (first) run, bytes
+	rssPeak  uint64         // largest server RSS during the run(s), bytes
+	rounds   []roundFigures // each round's figures, in order; nil for a scenario run once
 	err      error
 }
 
@@ -72,93 +82,45 @@ type report struct {
 
 func (b *bench) wants(name string) bool { return !b.opts.skip[name] }
 
+// wanted returns the names of list that are not skipped.
+func (o options) wanted(list []string) []string {
+	var out []string
+	for _, name := range list {
+		if !o.skip[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 func (b *bench) loadOptions() loadOptions {
 	return loadOptions{connections: b.opts.connections, warmup: min(maxWarmup, b.opts.duration/5), duration: b.opts.duration}
 }
 
-// run runs every scenario not skipped, in the order of scenarios.
+// run starts the servers of the throughput scenarios, runs them in interleaved
+// rounds, then runs the unauthenticated scenario and the sign-ins once each,
+// skipping what -skip names. It stops every server as soon as no scenario left
+// needs it.
 func (b *bench) run(ctx context.Context) *report {
 	rep := &report{}
-	if b.wants(scBaseline) {
-		rep.rows = append(rep.rows, b.runBaseline(ctx))
+	s, ts := b.startServers(ctx)
+	b.runRounds(ctx, ts)
+	for _, t := range ts {
+		rep.rows = append(rep.rows, t.row)
 	}
-	for _, group := range []func(context.Context, *report){b.runEmbedded, b.runRedis, b.runSignins} {
-		if ctx.Err() != nil {
-			break // interrupted: start nothing more
+	s.stopAfterRounds(b.wants(scUnauth))
+	if b.wants(scUnauth) && ctx.Err() == nil {
+		r := row{name: scUnauth, label: "keygate no cookie -> 302 to sign-in, Redis store", keygate: true, err: s.redisErr}
+		if r.err == nil {
+			rep.store = b.measureUnauthenticated(ctx, &r, s.onRedis, s.redisAddr)
 		}
-		group(ctx, rep)
+		rep.rows = append(rep.rows, r)
+		s.stopRedis()
+	}
+	if ctx.Err() == nil {
+		b.runSignins(ctx, rep)
 	}
 	return rep
-}
-
-func (b *bench) runBaseline(ctx context.Context) row {
-	r := row{name: scBaseline, label: "baseline: Go handler, cookie looked up in a map"}
-	p, t, err := b.startBaseline(ctx)
-	if err != nil {
-		r.err = err
-		return r
-	}
-	b.measure(ctx, &r, t, p.pid(), http.StatusUnauthorized, b.loadOptions())
-	p.stop() // nothing else runs beside the servers being measured
-	return r
-}
-
-// runEmbedded measures forward-auth on the embedded store, then nginx in front of it.
-func (b *bench) runEmbedded(ctx context.Context, rep *report) {
-	if !b.wants(scEmbedded) && !b.wants(scNginx) {
-		return
-	}
-	kg, err := b.startKeygate(ctx, "embedded", "")
-	if b.wants(scEmbedded) {
-		r := row{name: scEmbedded, label: "keygate forward-auth, embedded store", keygate: true, err: err}
-		if err == nil {
-			r.rssStart = kg.rssStart
-			b.measure(ctx, &r, forwardAuthTarget(kg.addr, kg.cookie), kg.proc.pid(), http.StatusFound, b.loadOptions())
-		}
-		rep.rows = append(rep.rows, r)
-	}
-	if b.wants(scNginx) {
-		r := row{name: scNginx, label: "nginx auth_request -> keygate, embedded store", keygate: true, err: err}
-		if err == nil {
-			var nginx *proc
-			var t target
-			if nginx, t, r.err = b.startNginx(ctx, kg.addr, kg.cookie); r.err == nil {
-				b.measure(ctx, &r, t, kg.proc.pid(), http.StatusFound, b.loadOptions())
-				nginx.stop()
-			}
-		}
-		rep.rows = append(rep.rows, r)
-	}
-	if kg != nil {
-		kg.proc.stop()
-	}
-}
-
-// runRedis measures forward-auth on the Redis store, then the unauthenticated path.
-func (b *bench) runRedis(ctx context.Context, rep *report) {
-	if !b.wants(scRedis) && !b.wants(scUnauth) {
-		return
-	}
-	redisAddr, err := b.startRedis(ctx)
-	var kg *keygate
-	if err == nil {
-		kg, err = b.startKeygate(ctx, "redis", redisAddr)
-	}
-	if b.wants(scRedis) {
-		r := row{name: scRedis, label: "keygate forward-auth, Redis store", keygate: true, err: err}
-		if err == nil {
-			r.rssStart = kg.rssStart
-			b.measure(ctx, &r, forwardAuthTarget(kg.addr, kg.cookie), kg.proc.pid(), http.StatusFound, b.loadOptions())
-		}
-		rep.rows = append(rep.rows, r)
-	}
-	if b.wants(scUnauth) {
-		r := row{name: scUnauth, label: "keygate no cookie -> 302 to sign-in, Redis store", keygate: true, err: err}
-		if err == nil {
-			rep.store = b.measureUnauthenticated(ctx, &r, kg, redisAddr)
-		}
-		rep.rows = append(rep.rows, r)
-	}
 }
 
 // measureUnauthenticated floods the daemon with requests that carry no cookie and
@@ -183,23 +145,42 @@ func (b *bench) measureUnauthenticated(ctx context.Context, r *row, kg *keygate,
 
 // measure checks that t gets its expected answer (and, when negative is not 0,
 // that the same request without its cookie gets negative), then runs the load
-// shaped by o while sampling the RSS of process pid.
+// shaped by o once while sampling the RSS of process pid.
 func (b *bench) measure(ctx context.Context, r *row, t target, pid int, negative int, o loadOptions) {
-	if r.err = preflight(ctx, t); r.err != nil {
+	if r.err = checkAnswer(ctx, t, negative); r.err != nil {
 		return
+	}
+	b.logger.Info("measuring", "scenario", r.name, "duration", o.duration, "requests", o.requests, "connections", o.connections)
+	var f roundFigures
+	f, r.err = measureRound(ctx, t, pid, o)
+	r.res, r.rssIdle, r.rssPeak = f.res, f.rssIdle, f.rssPeak
+}
+
+// checkAnswer sends t's request once and checks its answer, and when negative is not 0
+// checks that the same request without its cookie gets negative.
+func checkAnswer(ctx context.Context, t target, negative int) error {
+	if err := preflight(ctx, t); err != nil {
+		return err
 	}
 	if negative != 0 {
 		if err := preflight(ctx, t.without("Cookie", negative)); err != nil {
-			r.err = fmt.Errorf("without the cookie: %w", err)
-			return
+			return fmt.Errorf("without the cookie: %w", err)
 		}
 	}
-	r.rssIdle, _ = readRSS(pid)
+	return nil
+}
+
+// measureRound runs the load shaped by o against t once, reading the RSS of
+// process pid before and sampling it during the run. An interrupt during the run
+// is an error: its figures would be of a shorter window than they claim.
+func measureRound(ctx context.Context, t target, pid int, o loadOptions) (roundFigures, error) {
+	var f roundFigures
+	f.rssIdle, _ = readRSS(pid)
 	sampler := sampleRSS(pid)
-	b.logger.Info("measuring", "scenario", r.name, "duration", o.duration, "requests", o.requests, "connections", o.connections)
-	r.res, r.err = runLoad(ctx, t, o)
-	r.rssPeak = sampler.peak()
-	if r.err == nil && ctx.Err() != nil {
-		r.err = ctx.Err()
+	res, err := runLoad(ctx, t, o)
+	f.res, f.rssPeak = res, sampler.peak()
+	if err == nil {
+		err = ctx.Err()
 	}
+	return f, err
 }

@@ -19,9 +19,13 @@ import (
 const usage = `Usage: keygate-load [flags]
 
 Measures, on loopback and in one run, a trivial Go handler as the baseline and
-Keygate's forward-auth check (embedded store, Redis store, no cookie, behind
-nginx auth_request), and prints requests/s, p50, p99 and Keygate's RSS; then
-signs in many times at once and prints Keygate's RSS meanwhile.
+Keygate's forward-auth check (embedded store, behind nginx auth_request, Redis
+store). All their servers start first; then each of -rounds rounds runs every one
+of these scenarios for -duration, in turn, so that a drift of the machine's speed
+falls on all of them alike. It prints requests/s, p50, p99 and Keygate's RSS
+pooled over the rounds, and Keygate's requests/s over the baseline's in each
+round. Then, once each, it asks Keygate without a cookie -unauth-requests times,
+and signs in many times at once while sampling Keygate's RSS.
 
 Flags:
 `
@@ -79,7 +83,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	var o options
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per scenario (after a warm-up of a fifth of it, at most 1s)")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per throughput scenario per round (after a warm-up of a fifth of it, at most 1s, each time)")
+	fs.IntVar(&o.rounds, "rounds", 3, "interleaved rounds of the throughput scenarios (baseline, embedded, nginx, redis), pooled")
 	fs.IntVar(&o.connections, "connections", 32, "concurrent keep-alive connections (one worker each)")
 	fs.StringVar(&o.keygate, "keygate", "", "keygate binary to measure (default: go build ./cmd/keygate into a temporary directory)")
 	fs.Uint64Var(&o.unauthRequests, "unauth-requests", 1_000_000, "requests of the unauthenticated run, which lasts as long as they take; 0: -duration like the others")
@@ -89,9 +94,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, err
 	}
 	var err error
-	if o.skip, err = parseSkip(*skip); err != nil || fs.NArg() > 0 || o.duration <= 0 || o.connections <= 0 || o.signins <= 0 {
+	if o.skip, err = parseSkip(*skip); err != nil || fs.NArg() > 0 || o.duration <= 0 || o.rounds <= 0 || o.connections <= 0 || o.signins <= 0 {
 		if err == nil {
-			err = errors.New("want positive -duration, -connections and -signins and no arguments")
+			err = errors.New("want positive -duration, -rounds, -connections and -signins and no arguments")
 		}
 		fmt.Fprintf(stderr, "keygate-load: %v\n", err)
 		fs.Usage()

@@ -23,12 +23,17 @@ const (
 // print writes the machine, the table, the store check and the targets to w.
 func (rep *report) print(w io.Writer, o options) {
 	fmt.Fprintf(w, "\nmachine: %s, %d CPUs, load average %s, %s, %s\n", cpuModel(), runtime.NumCPU(), loadAverage(), kernel(), runtime.Version())
-	fmt.Fprintf(w, "load: %d keep-alive connections, %v per scenario after a %v warm-up; the generator shares the CPUs with the servers\n\n",
-		o.connections, o.duration, min(maxWarmup, o.duration/5))
+	fmt.Fprintf(w, "load: %d keep-alive connections, %v per scenario per round, %s interleaved (%s in turn, each run after a %v warm-up),\n",
+		o.connections, o.duration, count(o.rounds, "round"), strings.Join(o.wanted(throughputScenarios), ", "), min(maxWarmup, o.duration/5))
+	fmt.Fprint(w, "figures pooled over the rounds; ")
+	if once := o.wanted(onceScenarios); len(once) > 0 {
+		fmt.Fprintf(w, "%s once after them; ", strings.Join(once, " and "))
+	}
+	fmt.Fprint(w, "the generator shares the CPUs with the servers\n\n")
 	rep.printTable(w)
 	rep.printStore(w)
 	rep.printSignins(w)
-	rep.printTargets(w)
+	rep.printTargets(w, o.rounds)
 }
 
 func (rep *report) printTable(w io.Writer) {
@@ -43,24 +48,38 @@ func (rep *report) printTable(w io.Writer) {
 	// Numbers align right; the label is padded to one width so that it stays left.
 	label := func(s string) string { return fmt.Sprintf("%-*s", width, s) }
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, label("scenario")+"\trequests/s\tp50\tp99\treq/s x base\tp99 x base\tRSS before\tRSS peak\tanswers\t")
+	fmt.Fprintln(tw, label("scenario")+"\trequests/s\tp50\tp99\treq/s x base\tin each round\tp99 x base\tRSS before\tRSS peak\tanswers\t")
 	for _, r := range rep.rows {
 		if r.res == nil || r.err != nil {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\tFAILED\t\n", label(r.label))
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\tFAILED\t\n", label(r.label))
 			continue
 		}
-		ratio, p99Ratio := "-", "-"
+		ratio, perRound, p99Ratio := "-", "-", "-"
 		if r.keygate && base != nil && base.res != nil && base.res.rate() > 0 {
 			ratio = fmt.Sprintf("%.2f", r.res.rate()/base.res.rate())
 			p99Ratio = fmt.Sprintf("%.2f", float64(r.res.hist.quantile(0.99))/float64(base.res.hist.quantile(0.99)))
+			if rs := r.roundRatios(base); len(rs) > 0 {
+				perRound = figures(rs, "%.2f")
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label(r.label), r.res.rate(),
-			ms(r.res.hist.quantile(0.50)), ms(r.res.hist.quantile(0.99)), ratio, p99Ratio,
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label(r.label), r.res.rate(),
+			ms(r.res.hist.quantile(0.50)), ms(r.res.hist.quantile(0.99)), ratio, perRound, p99Ratio,
 			mib(r.rssIdle), mib(r.rssPeak), answers(&r))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nRSS is the VmRSS of the server answering (the baseline's own process, or Keygate's): \"before\" just")
-	fmt.Fprintf(w, "before the run (for Keygate, %v after its password sign-in), \"peak\" sampled every 100 ms during it.\n", idleSettle)
+	fmt.Fprintln(w, "\nA throughput scenario's figures pool its rounds: requests/s is every expected answer over every")
+	fmt.Fprintln(w, "measured window, p50 and p99 are of every latency, and \"in each round\" is its requests/s over the")
+	fmt.Fprintln(w, "baseline's in the same round.")
+	if base != nil && base.err == nil && len(base.rounds) > 0 {
+		rates := make([]float64, len(base.rounds))
+		for i, f := range base.rounds {
+			rates[i] = f.res.rate()
+		}
+		fmt.Fprintf(w, "The baseline's requests/s in each round (the machine's drift): %s.\n", figures(rates, "%.0f"))
+	}
+	fmt.Fprintln(w, "RSS is the VmRSS of the server answering (the baseline's own process, or Keygate's): \"before\" just")
+	fmt.Fprintf(w, "before the first run (for Keygate, at least %v after its password sign-in), \"peak\" the largest\n", idleSettle)
+	fmt.Fprintln(w, "sampled every 100 ms during any run.")
 	for _, r := range rep.rows {
 		if r.err != nil {
 			fmt.Fprintf(w, "\n%s FAILED: %v\n", r.label, r.err)
@@ -68,6 +87,23 @@ func (rep *report) printTable(w io.Writer) {
 			fmt.Fprintf(w, "\n%s: %d unexpected answers, %d errors; first: %s\n", r.label, r.res.unexpected, r.res.errors, r.res.problem)
 		}
 	}
+}
+
+// count returns n and noun, plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// figures formats numbers with format, separated by spaces.
+func figures(xs []float64, format string) string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = fmt.Sprintf(format, x)
+	}
+	return strings.Join(out, " ")
 }
 
 // answers summarises whether every answer was the expected one.
@@ -116,8 +152,8 @@ func (rep *report) printSignins(w io.Writer) {
 	}
 }
 
-func (rep *report) printTargets(w io.Writer) {
-	fmt.Fprintln(w, "\ntargets of issue 5 (one noisy run):")
+func (rep *report) printTargets(w io.Writer, rounds int) {
+	fmt.Fprintf(w, "\ntargets of issue 5 (figures of one run, pooled over %s, still noisy):\n", count(rounds, "round"))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range rep.targets() {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.what, c.got, c.verdict)
@@ -208,7 +244,7 @@ func (rep *report) measured(name string) *row {
 // behind, or a sign-in failed.
 func (rep *report) failed() bool {
 	for _, r := range rep.rows {
-		if r.err != nil || !r.res.clean() {
+		if r.err != nil || r.res == nil || !r.res.clean() {
 			return true
 		}
 	}

@@ -16,19 +16,19 @@ import (
 )
 
 // startRedis starts a redis-server on a free loopback port with persistence off
-// and returns its host:port.
-func (b *bench) startRedis(ctx context.Context) (string, error) {
+// and returns it with its host:port.
+func (b *bench) startRedis(ctx context.Context) (*proc, string, error) {
 	bin, err := require(ctx, b.logger, "redis-server", "redis-server")
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	dir := filepath.Join(b.dir, "redis")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("creating %s: %w", dir, err)
+		return nil, "", fmt.Errorf("creating %s: %w", dir, err)
 	}
 	port, err := freePort()
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
@@ -36,9 +36,9 @@ func (b *bench) startRedis(ctx context.Context) (string, error) {
 	cmd.Dir = dir
 	p, err := b.procs.start("redis-server", cmd, filepath.Join(dir, "redis.log"))
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	return addr, p.waitTCP(ctx, addr, startTimeout)
+	return p, addr, p.waitTCP(ctx, addr, startTimeout)
 }
 
 // dbSize returns the number of keys in the Redis database 0 at addr (DBSIZE),

@@ -78,6 +78,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	fresh := newFreshConns()
+	srv.ConnState = fresh.track
+	srv.RegisterOnShutdown(fresh.closeAll) // runs once the listener is closed
 	logger.Info("keygate listening", "address", ln.Addr().String(), "portal", app.portal)
 	if demoLn != nil {
 		stopDemo := serveDemo(ctx, demoLn, newDemoApp(ln.Addr(), app.portal, logger.With("component", "example-app")))

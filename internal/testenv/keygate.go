@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -133,9 +135,20 @@ func (k *Keygate) Stop(t testing.TB) {
 				t.Errorf("testenv: keygate exited with %v", k.waitErr)
 			}
 		case <-time.After(5 * time.Second):
-			_ = k.cmd.Process.Kill()
-			<-k.exited
-			t.Errorf("testenv: keygate did not stop within 5s of SIGINT")
+			// SIGQUIT makes the Go runtime write every goroutine's stack to the
+			// log before it exits: what held the shutdown up.
+			_ = k.cmd.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-k.exited:
+			case <-time.After(2 * time.Second):
+				_ = k.cmd.Process.Kill()
+				<-k.exited
+			}
+			out, _ := os.ReadFile(k.logFile)
+			if i := bytes.Index(out, []byte("SIGQUIT")); i >= 0 {
+				out = out[i:min(len(out), i+32<<10)]
+			}
+			t.Errorf("testenv: keygate did not stop within 5s of SIGINT; its goroutines then:\n%s", out)
 		}
 	})
 }

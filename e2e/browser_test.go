@@ -44,6 +44,9 @@ func runScenarios(t *testing.T, s *browserStack, alloc context.Context) {
 		dave:    newTab(t, alloc, "dave"),
 		visitor: newTab(t, alloc, "visitor"),
 	}
+	// Carol's browser lacks the WebAuthn JSON helpers: her passkey is created
+	// and used through the portal's fallback.
+	withoutJSONHelpers(t, p.carol)
 	scenarios := []struct {
 		name string
 		run  func(t *testing.T, s *browserStack, p *people)
@@ -147,6 +150,9 @@ func scenarioPasskeyWithoutUV(t *testing.T, s *browserStack, p *people) {
 	c.waitURL(t, "^"+regexp.QuoteMeta(s.portal()+"/?rd="))
 	c.waitVisible(t, "signin")
 	c.shot(t, "sign-in")
+	if got := eval[string](t, c, "typeof PublicKeyCredential.parseRequestOptionsFromJSON + ' ' + typeof PublicKeyCredential.prototype.toJSON"); got != "undefined undefined" {
+		t.Fatalf("carol's browser still has the WebAuthn JSON helpers: %s", got)
+	}
 	signInWithPassword(t, c, carolPerson)
 	c.waitVisible(t, "add-key")
 	c.shot(t, "needs-second-factor")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -63,6 +64,27 @@ func newTab(t *testing.T, alloc context.Context, name string) *tab {
 	b := &tab{ctx: ctx, name: name}
 	b.watch()
 	return b
+}
+
+// withoutJSONHelpers makes the tab a browser without the WebAuthn JSON helpers
+// (PublicKeyCredential.parseCreationOptionsFromJSON, parseRequestOptionsFromJSON
+// and toJSON), as older browsers are, so that the portal takes its own
+// base64url fallback. It applies to every page the tab opens from now on.
+func withoutJSONHelpers(t *testing.T, b *tab) {
+	t.Helper()
+	const script = `if (window.PublicKeyCredential) {
+  delete PublicKeyCredential.parseCreationOptionsFromJSON;
+  delete PublicKeyCredential.parseRequestOptionsFromJSON;
+  delete PublicKeyCredential.prototype.toJSON;
+}`
+	remove := chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+		_, err := cdp.Call(ctx, target, page.AddScriptToEvaluateOnNewDocument,
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
+		return err
+	})
+	if err := b.do(remove); err != nil {
+		t.Fatalf("%s: removing the WebAuthn JSON helpers: %v", b.name, err)
+	}
 }
 
 // watch records the page's console messages and uncaught exceptions.

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,16 +13,7 @@ import (
 // sent a request (as a proxy opens ahead of need) does not hold the shutdown
 // up: net/http alone would wait five seconds for it.
 func TestShutdownClosesIdleNewConnections(t *testing.T) {
-	dir := t.TempDir()
-	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	cfg := filepath.Join(dir, "keygate.yml")
-	writeFile(t, cfg, fmt.Sprintf(`server: {address: %q}
-storage: {path: %q}
-users: {file: %q}
-session: {domain: localhost, portal_url: "http://localhost:9091"}
-notifier: {file: %q}
-access_control: {default_policy: one_factor}
-`, addr, filepath.Join(dir, "keygate.db"), filepath.Join(dir, "users.yml"), filepath.Join(dir, "notes.log")))
+	addr, cfg := serveConfig(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -94,16 +94,7 @@ func TestUnknownCommand(t *testing.T) {
 // through its admin socket: bbolt allows one process, so this is the path an
 // operator takes on a live system.
 func TestAdminCommandsWhileServing(t *testing.T) {
-	dir := t.TempDir()
-	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	cfg := filepath.Join(dir, "keygate.yml")
-	writeFile(t, cfg, fmt.Sprintf(`server: {address: %q}
-storage: {path: %q}
-users: {file: %q}
-session: {domain: localhost, portal_url: "http://localhost:9091"}
-notifier: {file: %q}
-access_control: {default_policy: one_factor}
-`, addr, filepath.Join(dir, "data", "keygate.db"), filepath.Join(dir, "users.yml"), filepath.Join(dir, "notes.log")))
+	addr, cfg := serveConfig(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
@@ -157,4 +148,21 @@ func writeFile(t *testing.T, path, body string) {
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// serveConfig writes a config for a daemon on a free loopback port with its
+// data in a temporary directory, and returns the address and the file.
+func serveConfig(t *testing.T) (addr, file string) {
+	t.Helper()
+	dir := t.TempDir()
+	addr = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	file = filepath.Join(dir, "keygate.yml")
+	writeFile(t, file, fmt.Sprintf(`server: {address: %q}
+storage: {path: %q}
+users: {file: %q}
+session: {domain: localhost, portal_url: "http://localhost:9091"}
+notifier: {file: %q}
+access_control: {default_policy: one_factor}
+`, addr, filepath.Join(dir, "data", "keygate.db"), filepath.Join(dir, "users.yml"), filepath.Join(dir, "notes.log")))
+	return addr, file
 }

@@ -5,6 +5,7 @@
 import * as api from './api.js';
 import * as webauthn from './webauthn.js';
 import { text } from './texts.js';
+import { submitPassword } from './password.js';
 import { byId, show, busy, rd, withRD, follow, setHidden, setText } from './dom.js';
 
 // renewMarginMs restarts the autofill request this long before its challenge expires.
@@ -105,21 +106,8 @@ async function passwordSignIn(form) {
     (username ? form.elements.password : form.elements.username).focus();
     return;
   }
-  const button = byId('submit');
-  busy(button, true);
-  show(text('status_signing_in'), '');
-  try {
-    const answer = await api.post('/api/login/password', {
-      username, password, remember_me: rememberMe(), rd: rd(),
-    });
-    stopConditional();
-    follow(answer.redirect);
-  } catch (e) {
-    show(e.message, 'error');
-    form.elements.password.value = '';
-    form.elements.password.focus();
-    busy(button, false);
-  }
+  await submitPassword(form, byId('submit'), { username, password, remember_me: rememberMe(), rd: rd() },
+    stopConditional);
 }
 
 function rememberMe() {

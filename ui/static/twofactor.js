@@ -5,6 +5,7 @@
 import * as api from './api.js';
 import * as webauthn from './webauthn.js';
 import { text } from './texts.js';
+import { submitPassword } from './password.js';
 import { byId, show, busy, rd, withRD, follow, toSignIn, setHidden, setText } from './dom.js';
 
 export async function twoFactorPage() {
@@ -77,19 +78,7 @@ function passwordStep(session) {
       form.elements.password.focus();
       return;
     }
-    const button = byId('password-button');
-    busy(button, true);
-    show(text('status_signing_in'), '');
-    try {
-      const answer = await api.post('/api/login/password', {
-        username: session.username, password, remember_me: false, rd: rd(),
-      });
-      follow(answer.redirect);
-    } catch (e) {
-      show(e.message, 'error');
-      form.elements.password.value = '';
-      form.elements.password.focus();
-      busy(button, false);
-    }
+    await submitPassword(form, byId('password-button'),
+      { username: session.username, password, remember_me: false, rd: rd() });
   });
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -95,36 +96,81 @@ func (s *Store) Credential(ctx context.Context, user string, id []byte) (Credent
 // description already, and ErrInvalid for an empty ID, key or user; a failed
 // add leaves the store unchanged. CreatedAt is set when zero.
 func (s *Store) AddCredential(ctx context.Context, user string, c Credential) error {
+	c, err := s.newCredential(user, c)
+	if err != nil {
+		return fmt.Errorf("adding credential: %w", err)
+	}
+	err = s.update(ctx, func(tx *bbolt.Tx) error { return addCredential(tx, user, c) })
+	if err != nil {
+		return fmt.Errorf("adding credential: %w", err)
+	}
+	return nil
+}
+
+// EnrollCredential adds a credential as AddCredential does and uses up the
+// invite of token, in one transaction: the invite is used exactly when the
+// credential is stored. It returns ErrNoInvite, and changes nothing, unless
+// the token names an unexpired, unused invite for user; of concurrent calls
+// with one token at most one succeeds.
+func (s *Store) EnrollCredential(ctx context.Context, user string, c Credential, token string) error {
+	c, err := s.newCredential(user, c)
+	if err != nil {
+		return fmt.Errorf("enrolling credential: %w", err)
+	}
+	now := s.now()
+	err = s.update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketInvites)
+		inv, err := getInvite(b, token, now)
+		if errors.Is(err, ErrNotFound) || (err == nil && inv.User != user) {
+			return ErrNoInvite
+		}
+		if err != nil {
+			return err
+		}
+		if err := b.Delete(tokenKey(token)); err != nil {
+			return err
+		}
+		return addCredential(tx, user, c)
+	})
+	if err != nil {
+		return fmt.Errorf("enrolling credential: %w", err)
+	}
+	return nil
+}
+
+// newCredential checks a credential about to be added and fills in its
+// normalised description and, when unset, its creation time.
+func (s *Store) newCredential(user string, c Credential) (Credential, error) {
 	if err := checkUser(user); err != nil {
-		return err
+		return Credential{}, err
 	}
 	if len(c.ID) == 0 || len(c.PublicKey) == 0 {
-		return fmt.Errorf("adding credential: empty id or public key: %w", ErrInvalid)
+		return Credential{}, fmt.Errorf("empty id or public key: %w", ErrInvalid)
 	}
 	d, err := NormalizeDescription(c.Description)
 	if err != nil {
-		return fmt.Errorf("adding credential: %w", err)
+		return Credential{}, err
 	}
 	c.Description = d
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = s.now()
 	}
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		if tx.Bucket(bucketCredentialIDs).Get(c.ID) != nil {
-			return ErrDuplicateID
-		}
-		if err := checkDescriptionFree(tx, user, nil, d); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketCredentialIDs).Put(c.ID, []byte(user)); err != nil {
-			return err
-		}
-		return putCredential(tx, user, c)
-	})
-	if err != nil {
-		return fmt.Errorf("adding credential: %w", err)
+	return c, nil
+}
+
+// addCredential stores c for user in tx unless its ID is registered to anyone
+// or user has a credential with its description.
+func addCredential(tx *bbolt.Tx, user string, c Credential) error {
+	if tx.Bucket(bucketCredentialIDs).Get(c.ID) != nil {
+		return ErrDuplicateID
 	}
-	return nil
+	if err := checkDescriptionFree(tx, user, nil, c.Description); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketCredentialIDs).Put(c.ID, []byte(user)); err != nil {
+		return err
+	}
+	return putCredential(tx, user, c)
 }
 
 // RenameCredential sets a new description, with the rules of AddCredential,

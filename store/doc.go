@@ -26,9 +26,10 @@
 //     authenticators replace their old passkey for the user.
 //   - A sign counter only rises: UpdateAfterLogin checks it again inside its
 //     write transaction and flags the credential when it did not rise.
-//   - An invite token is never stored, only its SHA-256; redeeming is one
-//     read-write transaction (check, delete), so a token works once even under
-//     concurrency, and never after it expires.
+//   - An invite token is never stored, only its SHA-256. EnrollCredential
+//     checks the invite, deletes it and adds the credential in one read-write
+//     transaction: a token works once even under concurrency, never after it
+//     expires, and is used exactly when a credential is stored with it.
 //   - The audit trail is bounded: the latest DefaultAuditLimit events.
 //
 // # Caveats

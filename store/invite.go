@@ -72,25 +72,6 @@ func (s *Store) PeekInvite(ctx context.Context, token string) (string, error) {
 	return inv.User, nil
 }
 
-// RedeemInvite uses the invite up and returns its user, in one transaction:
-// of any number of concurrent calls with one token at most one succeeds; the
-// others, and calls with an unknown or expired token, get ErrNotFound.
-func (s *Store) RedeemInvite(ctx context.Context, token string) (string, error) {
-	var inv invite
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketInvites)
-		var err error
-		if inv, err = getInvite(b, token, s.now()); err != nil {
-			return err
-		}
-		return b.Delete(tokenKey(token))
-	})
-	if err != nil {
-		return "", fmt.Errorf("redeeming invite: %w", err)
-	}
-	return inv.User, nil
-}
-
 // tokenKey is the bucket key of a token: its SHA-256. The lookup is by hash, so
 // the comparison of secrets never happens byte by byte on the token itself.
 func tokenKey(token string) []byte {

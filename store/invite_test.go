@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestInviteLifecycle(t *testing.T) {
@@ -32,14 +34,57 @@ func TestInviteLifecycle(t *testing.T) {
 			t.Errorf("PeekInvite: got %q, %v, want admin, nil", user, err)
 		}
 	}
-	if user, err := s.RedeemInvite(ctx, token); user != "admin" || err != nil {
-		t.Fatalf("RedeemInvite: got %q, %v, want admin, nil", user, err)
+	if err := s.EnrollCredential(ctx, "admin", testCredential("id-1", "Laptop"), token); err != nil {
+		t.Fatalf("EnrollCredential: %v", err)
 	}
-	if _, err := s.RedeemInvite(ctx, token); !errors.Is(err, ErrNotFound) {
-		t.Errorf("second RedeemInvite: got %v, want ErrNotFound", err)
+	if err := s.EnrollCredential(ctx, "admin", testCredential("id-2", "Phone"), token); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("second EnrollCredential: got %v, want ErrNoInvite", err)
 	}
 	if _, err := s.PeekInvite(ctx, token); !errors.Is(err, ErrNotFound) {
-		t.Errorf("PeekInvite after redeem: got %v, want ErrNotFound", err)
+		t.Errorf("PeekInvite after enrolling: got %v, want ErrNotFound", err)
+	}
+	if creds, err := s.Credentials(ctx, "admin"); err != nil || len(creds) != 1 || creds[0].Description != "Laptop" {
+		t.Errorf("admin's credentials: %+v, %v; want the one enrolled", creds, err)
+	}
+}
+
+// TestEnrollCredentialAllOrNothing checks that an enrollment the store refuses
+// keeps the invite and stores nothing, and that a good one then uses it.
+func TestEnrollCredentialAllOrNothing(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	if err := s.AddCredential(ctx, "alice", testCredential("taken", "Old key")); err != nil {
+		t.Fatal(err)
+	}
+	token, err := s.CreateInvite(ctx, "alice", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := dump(t, s)
+	refusals := []struct {
+		name string
+		user string
+		c    Credential
+		want error
+	}{
+		{"credential id registered", "alice", testCredential("taken", "New key"), ErrDuplicateID},
+		{"description taken", "alice", testCredential("fresh", "old KEY"), ErrDuplicateDescription},
+		{"empty description", "alice", testCredential("fresh", " "), ErrInvalid},
+		{"invite of another user", "bob", testCredential("fresh", "New key"), ErrNoInvite},
+	}
+	for _, r := range refusals {
+		if err := s.EnrollCredential(ctx, r.user, r.c, token); !errors.Is(err, r.want) {
+			t.Errorf("%s: got %v, want %v", r.name, err, r.want)
+		}
+		if diff := cmp.Diff(before, dump(t, s)); diff != "" {
+			t.Errorf("%s changed the store (-before +after):\n%s", r.name, diff)
+		}
+	}
+	if err := s.EnrollCredential(ctx, "alice", testCredential("fresh", "New key"), token); err != nil {
+		t.Fatalf("EnrollCredential after the refusals: %v", err)
+	}
+	if _, err := s.PeekInvite(ctx, token); !errors.Is(err, ErrNotFound) {
+		t.Errorf("invite after enrolling: got %v, want it used", err)
 	}
 }
 
@@ -47,8 +92,8 @@ func TestInviteUnknownAndInvalid(t *testing.T) {
 	s, _ := newTestStore(t)
 	ctx := context.Background()
 	for _, token := range []string{"", "nope", strings.Repeat("A", 43)} {
-		if _, err := s.RedeemInvite(ctx, token); !errors.Is(err, ErrNotFound) {
-			t.Errorf("RedeemInvite(%q): got %v, want ErrNotFound", token, err)
+		if err := s.EnrollCredential(ctx, "alice", testCredential("id", "Key"), token); !errors.Is(err, ErrNoInvite) {
+			t.Errorf("EnrollCredential with token %q: got %v, want ErrNoInvite", token, err)
 		}
 	}
 	if _, err := s.CreateInvite(ctx, "", time.Hour); !errors.Is(err, ErrInvalid) {
@@ -74,8 +119,8 @@ func TestInviteExpiry(t *testing.T) {
 	if _, err := s.PeekInvite(ctx, token); !errors.Is(err, ErrNotFound) {
 		t.Errorf("PeekInvite at expiry: got %v, want ErrNotFound", err)
 	}
-	if _, err := s.RedeemInvite(ctx, token); !errors.Is(err, ErrNotFound) {
-		t.Errorf("RedeemInvite at expiry: got %v, want ErrNotFound", err)
+	if err := s.EnrollCredential(ctx, "alice", testCredential("id", "Key"), token); !errors.Is(err, ErrNoInvite) {
+		t.Errorf("EnrollCredential at expiry: got %v, want ErrNoInvite", err)
 	}
 	// Creating another invite prunes the expired one.
 	if _, err := s.CreateInvite(ctx, "bob", time.Hour); err != nil {
@@ -107,15 +152,15 @@ func TestInviteSingleUseUnderConcurrency(t *testing.T) {
 		others []error
 	)
 	start := make(chan struct{})
-	for range n {
+	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, err := s.RedeemInvite(ctx, token)
+			err := s.EnrollCredential(ctx, "alice", testCredential(fmt.Sprintf("id-%d", i), fmt.Sprintf("Key %d", i)), token)
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {
 				wins++
-			} else if !errors.Is(err, ErrNotFound) {
+			} else if !errors.Is(err, ErrNoInvite) {
 				others = append(others, err)
 			}
 		})
@@ -123,7 +168,7 @@ func TestInviteSingleUseUnderConcurrency(t *testing.T) {
 	close(start)
 	wg.Wait()
 	if wins != 1 || len(others) != 0 {
-		t.Errorf("concurrent redeems: got %d successes and errors %v, want 1 success and only ErrNotFound", wins, others)
+		t.Errorf("concurrent enrollments: got %d successes and errors %v, want 1 success and only ErrNoInvite", wins, others)
 	}
 }
 

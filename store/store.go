@@ -26,6 +26,9 @@ var (
 	// ErrInvalid means an argument breaks a rule: an empty user, a description
 	// that is empty, too long or holds control characters, an empty credential.
 	ErrInvalid = errors.New("store: invalid")
+	// ErrNoInvite means an enrollment found no usable invite for its token and
+	// user: unknown, expired, used, or for another user. It wraps ErrNotFound.
+	ErrNoInvite = fmt.Errorf("%w invite", ErrNotFound)
 	// ErrSignCount means a sign-in's signature counter did not rise above the
 	// stored one: the credential may be cloned, and UpdateAfterLogin has flagged it.
 	ErrSignCount = errors.New("store: sign counter did not increase")

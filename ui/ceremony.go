@@ -23,6 +23,7 @@ import (
 // only its own part.
 type relyingParty interface {
 	registrar
+	enrollRegistrar
 	verifier
 	passkeyVerifier
 	credentialEditor

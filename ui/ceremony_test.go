@@ -311,3 +311,38 @@ func TestDisabledUserKeysRefused(t *testing.T) {
 	opts := signedIn.post("/api/login/webauthn/options", map[string]any{})
 	opts.want(t, http.StatusUnauthorized, codeUnauthenticated)
 }
+
+// TestEnrollRefusedKeepsInvite checks that an invite is used up only by the
+// registration that stores a credential: a refused answer, or one that names
+// another invite than the ceremony began with, leaves every invite usable.
+func TestEnrollRefusedKeepsInvite(t *testing.T) {
+	p := newPortal(t, ceremonyConfig(), nil)
+	token, other := p.invite(t, "carol"), p.invite(t, "carol")
+	b := p.browser(t)
+
+	forged := newDevice(virtualwebauthn.KeyTypeEC2, true)
+	forged.rp.Origin = "https://evil.example"
+	opts := b.post("/api/enroll/options", map[string]any{"token": token})
+	opts.want(t, http.StatusOK, "")
+	r := b.post("/api/enroll", map[string]any{"token": token, "credential": forged.attest(t, opts.body)})
+	r.want(t, http.StatusUnprocessableEntity, webauthn.ErrInvalidCredential.Code)
+
+	opts = b.post("/api/enroll/options", map[string]any{"token": token})
+	opts.want(t, http.StatusOK, "")
+	r = b.post("/api/enroll", map[string]any{"token": other, "credential": newDevice(virtualwebauthn.KeyTypeEC2, true).attest(t, opts.body)})
+	r.want(t, http.StatusBadRequest, webauthn.ErrChallengeMismatch.Code)
+
+	for _, tok := range []string{token, other} {
+		if user, err := p.store.PeekInvite(context.Background(), tok); err != nil || user != "carol" {
+			t.Errorf("invite after refused enrollments: %q, %v; want it unused", user, err)
+		}
+	}
+	if creds, err := p.rp.Credentials(context.Background(), "carol"); err != nil || len(creds) != 0 {
+		t.Errorf("carol has %d credentials (%v) after refused enrollments, want none", len(creds), err)
+	}
+
+	b.enroll(token, newDevice(virtualwebauthn.KeyTypeEC2, true)).want(t, http.StatusOK, "")
+	if _, err := p.store.PeekInvite(context.Background(), token); err == nil {
+		t.Error("the invite is still usable after enrolling with it")
+	}
+}

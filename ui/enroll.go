@@ -19,10 +19,16 @@ import (
 	"github.com/keygate/keygate/webauthn"
 )
 
-// invites reads and uses up enrollment invites: *store.Store.
+// invites reads enrollment invites: *store.Store. They are used up by the
+// registration that stores the credential (enrollRegistrar.FinishEnrollment).
 type invites interface {
 	PeekInvite(ctx context.Context, token string) (string, error)
-	RedeemInvite(ctx context.Context, token string) (string, error)
+}
+
+// enrollRegistrar registers a credential with an invite: *webauthn.RP.
+type enrollRegistrar interface {
+	BeginRegistration(ctx context.Context, user webauthn.User, description string) (webauthn.Options, []byte, error)
+	FinishEnrollment(ctx context.Context, user string, rawState, credential []byte, description, token string) (webauthn.Summary, error)
 }
 
 // maxTokenLen bounds invite tokens in requests (they are 43 characters).
@@ -36,7 +42,7 @@ var errInvalidInvite = &Error{Status: http.StatusNotFound, Code: codeInvalidInvi
 // to the browser by the ceremony cookie and to the token.
 type enrollment struct {
 	accounts    *accountSessions
-	rp          registrar
+	rp          enrollRegistrar
 	invites     invites
 	ceremonies  *ceremonies
 	audit       auditLog
@@ -89,9 +95,9 @@ func (e *enrollment) options(c echo.Context) error {
 	return c.JSON(http.StatusOK, optionsAnswer{PublicKey: opts.PublicKey})
 }
 
-// finish uses the invite up, registers the credential and signs the user in,
-// elevated so that they may add another at once. The invite is used up even
-// when the registration is refused.
+// finish registers the credential, which uses the invite up in the same
+// write, and signs the user in, elevated so that they may add another at once.
+// A refused registration leaves the invite as it was.
 func (e *enrollment) finish(c echo.Context) error {
 	cur, err := e.accounts.load(c)
 	if err != nil {
@@ -108,15 +114,21 @@ func (e *enrollment) finish(c echo.Context) error {
 	if takeErr != nil {
 		return takeErr
 	}
-	user, err := e.redeem(c, st, req.Token)
+	user, err := e.invitedFor(c, st, req.Token)
 	if err != nil {
 		return err
 	}
-	sum, err := e.rp.FinishRegistration(c.Request().Context(), user.Username, st.State, req.Credential, req.Description)
+	ctx := c.Request().Context()
+	sum, err := e.rp.FinishEnrollment(ctx, user.Username, st.State, req.Credential, req.Description, req.Token)
+	if errors.Is(err, store.ErrNoInvite) {
+		return &Error{Status: errInvalidInvite.Status, Code: errInvalidInvite.Code, Message: errInvalidInvite.Message, Err: err}
+	}
 	if err != nil {
 		return err
 	}
+	e.record(c, user.Username, actionInviteRedeemed, "")
 	e.record(c, user.Username, actionCredentialAdded, sum.ID)
+	e.logger.Info("invite redeemed", "user", user.Username, "ip", c.RealIP())
 	s, err := e.accounts.signIn(c, cur, user, e.factor(sum), false, true)
 	if err != nil {
 		return err
@@ -124,13 +136,13 @@ func (e *enrollment) finish(c echo.Context) error {
 	return c.JSON(http.StatusOK, loginAnswer{Level: s.Level().String(), Redirect: cur.domain.DefaultRedirectURL.String()})
 }
 
-// redeem checks that token is the one the ceremony began with and uses the
-// invite up, in one store transaction.
-func (e *enrollment) redeem(c echo.Context, st pending, token string) (directory.User, error) {
+// invitedFor checks that token is the one the ceremony began with and still
+// names a usable invite for the ceremony's user, and returns that user.
+func (e *enrollment) invitedFor(c echo.Context, st pending, token string) (directory.User, error) {
 	if subtle.ConstantTimeCompare(tokenHash(token), st.TokenHash) != 1 {
 		return directory.User{}, fmt.Errorf("enrollment begun with another token: %w", webauthn.ErrChallengeMismatch)
 	}
-	username, err := e.invites.RedeemInvite(c.Request().Context(), token)
+	username, err := e.invites.PeekInvite(c.Request().Context(), token)
 	user, err := e.invited(username, err)
 	if err != nil {
 		return directory.User{}, err
@@ -138,8 +150,6 @@ func (e *enrollment) redeem(c echo.Context, st pending, token string) (directory
 	if user.Username != st.User {
 		return directory.User{}, fmt.Errorf("invite of %q, ceremony of %q: %w", user.Username, st.User, webauthn.ErrChallengeMismatch)
 	}
-	e.record(c, user.Username, actionInviteRedeemed, "")
-	e.logger.Info("invite redeemed", "user", user.Username, "ip", c.RealIP())
 	return user, nil
 }
 

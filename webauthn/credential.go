@@ -85,6 +85,8 @@ func storeError(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, store.ErrNoInvite):
+		return err // the caller's to answer: invites are not this package's
 	case errors.Is(err, store.ErrNotFound):
 		return ErrCredentialNotFound.with(err)
 	case errors.Is(err, store.ErrDuplicateID):

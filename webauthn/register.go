@@ -62,6 +62,27 @@ func (r *RP) BeginRegistration(ctx context.Context, user User, description strin
 // replaces the one given to BeginRegistration; when both are empty a name is
 // made up ("Security key", "Passkey 2"...).
 func (r *RP) FinishRegistration(ctx context.Context, user string, rawState, credential []byte, description string) (Summary, error) {
+	return r.finishRegistration(ctx, user, rawState, credential, description, func(c store.Credential) error {
+		return r.creds.AddCredential(ctx, user, c)
+	})
+}
+
+// FinishEnrollment is FinishRegistration for an invite: the credential is
+// stored and the invite of token used up in one write, so that the invite is
+// used exactly when a credential is registered with it. An unknown, expired,
+// used or other user's invite gives an error that wraps store.ErrNoInvite, and
+// nothing is stored.
+func (r *RP) FinishEnrollment(ctx context.Context, user string, rawState, credential []byte, description, token string) (Summary, error) {
+	return r.finishRegistration(ctx, user, rawState, credential, description, func(c store.Credential) error {
+		return r.creds.EnrollCredential(ctx, user, c, token)
+	})
+}
+
+// finishRegistration verifies the answer, applies the policy and hands the
+// new credential to save.
+func (r *RP) finishRegistration(ctx context.Context, user string, rawState, credential []byte, description string,
+	save func(store.Credential) error,
+) (Summary, error) {
 	st, err := r.openState(rawState, ceremonyRegistration, user)
 	if err != nil {
 		return Summary{}, err
@@ -95,7 +116,7 @@ func (r *RP) FinishRegistration(ctx context.Context, user string, rawState, cred
 		return Summary{}, err
 	}
 	c := r.newCredential(st, parsed, lc, stored, description)
-	if err := r.creds.AddCredential(ctx, user, c); err != nil {
+	if err := save(c); err != nil {
 		return Summary{}, storeError(err)
 	}
 	r.log.InfoContext(ctx, "credential registered", "user", user, "aaguid", aaguidString(c.AAGUID), "discoverable", c.Discoverable)

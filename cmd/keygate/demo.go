@@ -95,7 +95,7 @@ func newDemoApp(daemon net.Addr, portal string, logger *slog.Logger) *demoApp {
 		client: &http.Client{
 			Timeout:       demoTimeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-			Transport:     &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16, IdleConnTimeout: time.Minute},
+			Transport:     &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: time.Minute}, // no proxy: the daemon is local
 		},
 		logger: logger,
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
+	"github.com/keygate/keygate/store"
 	"github.com/keygate/keygate/webauthn"
 )
 
@@ -335,4 +338,53 @@ func TestWebAuthnFailuresRegulated(t *testing.T) {
 		bob.ip = b.ip
 		bob.password("bob") // the address is not banned: the user is
 	})
+}
+
+// TestSecondFactorFailureAudited checks the audit event a refused security-key
+// step writes: sign_in_failed for the signed-in user, with the credential the
+// assertion claimed and the client address the trusted proxy reported.
+func TestSecondFactorFailureAudited(t *testing.T) {
+	tests := []struct {
+		name string
+		// answer returns the authenticator that answers: key is alice's own.
+		answer func(key *device) *device
+		code   string
+	}{
+		{"unregistered key", func(*device) *device { return newDevice(virtualwebauthn.KeyTypeEC2, true) },
+			webauthn.ErrUnknownCredential.Code},
+		{"own key from another origin", func(key *device) *device {
+			key.rp.Origin = "https://evil.example.com"
+			return key
+		}, webauthn.ErrInvalidCredential.Code},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPortal(t, ceremonyConfig(), nil)
+			key := newDevice(virtualwebauthn.KeyTypeEC2, true)
+			p.withKey(t, "alice", key)
+			b := p.browser(t)
+			b.ip = "203.0.113.42"
+			b.password("alice")
+			d := tt.answer(key)
+			b.secondFactor(d).want(t, http.StatusUnauthorized, tt.code)
+
+			events, err := p.store.AuditEvents(context.Background(), "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failed []store.Event
+			for _, e := range events {
+				if e.Action == actionSignInFailed {
+					failed = append(failed, e)
+				}
+			}
+			if len(failed) != 1 {
+				t.Fatalf("audit trail = %+v, want exactly one %s event", events, actionSignInFailed)
+			}
+			e := failed[0]
+			if e.User != "alice" || e.IP != b.ip || !bytes.Equal(e.CredentialID, d.cred.ID) || e.Time.IsZero() {
+				t.Errorf("%s event = %+v, want user alice, IP %s, credential %x and a time", actionSignInFailed, e, b.ip, d.cred.ID)
+			}
+		})
+	}
 }

@@ -67,21 +67,25 @@
 //   - The credential belongs to that user [TestLoginAnotherUsersCredential;
 //     TestPasskeyRefusals "credential of another user"] and, for a second
 //     factor, was in allowCredentials (library).
-//   - The credential is not flagged as cloned [TestCounterRollback].
 //   - The origin in the client data is a portal origin [TestLoginRefusals
 //     "wrong origin"; TestPasskeyRefusals "wrong origin"].
 //   - The RP ID hash in the authenticator data is SHA-256 of the RP ID, or of
 //     the AppID for an imported U2F credential [TestLoginRefusals "wrong rp
-//     id"; TestLegacyU2F].
-//   - User presence (UP) is set [TestLoginRefusals "user not present"].
+//     id"; TestPasskeyAssertionRefusals; TestLegacyU2F; TestLegacyU2FRefusals].
+//   - User presence (UP) is set [TestLoginRefusals "user not present";
+//     TestPasskeyAssertionRefusals "user not present"].
 //   - The signature verifies with the stored public key (EC2, RSA, U2F raw
 //     keys) [TestLoginRefusals "bad signature"; TestLogin; TestLegacyU2F].
+//   - The credential is not flagged as cloned; this is checked only after the
+//     signature, so that no unsigned request learns of the flag
+//     [TestCounterRollback].
 //   - User verification (UV) is set when user_verification is required
 //     [TestLoginRefusals and TestPasskeyRefusals "uv missing when required"];
 //     the UV flag is reported in Assertion.UserVerified either way
 //     [TestPasskeyLogin].
 //   - The backup-eligible (BE) flag equals the one registered
-//     [TestLoginRefusals "backup eligible flag flipped"], and BS is not set
+//     [TestLoginRefusals "backup eligible flag flipped"; TestBackupEligibleChanged,
+//     both directions, both paths], and BS is not set
 //     without BE (library).
 //   - The sign counter rose, unless it is zero both in the store and in the
 //     assertion [TestCounterZeroStaysAccepted]. When it did not, the sign-in
@@ -92,6 +96,8 @@
 //     checks the counter again in the transaction that records the use, so of
 //     two sign-ins racing with the same counter only one passes
 //     [TestCounterRaceFlagsClone].
+//   - Passkey: passkey_login is on, at Finish as at Begin
+//     [TestPasskeyFinishDisabled].
 //   - With metadata.file, the model's metadata status and, for attested
 //     credentials, the attestation trust path (library)
 //     [TestRegistrationWithMetadata].

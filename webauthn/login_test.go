@@ -2,10 +2,6 @@ package webauthn
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -14,8 +10,6 @@ import (
 	"time"
 
 	"github.com/descope/virtualwebauthn"
-
-	"github.com/keygate/keygate/store"
 )
 
 func TestLogin(t *testing.T) {
@@ -251,51 +245,6 @@ func TestCounterZeroStaysAccepted(t *testing.T) {
 		if _, err := e.login("alice", d); err != nil {
 			t.Fatalf("authenticator without a counter: %v", err)
 		}
-	}
-}
-
-// TestLegacyU2F signs in with a credential imported from a U2F registration:
-// its raw P-256 key is used under the AppID, which the options must carry.
-func TestLegacyU2F(t *testing.T) {
-	e := newEnv(t, nil)
-	ctx := context.Background()
-	const appID = "https://auth.example.com"
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &device{auth: virtualwebauthn.NewAuthenticator(), cred: virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, pkcs8)}
-	d.auth.Options.ClientExtensionResults = map[string]any{"appid": true}
-	raw, err := key.PublicKey.ECDH()
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = e.store.AddCredential(ctx, "alice", store.Credential{
-		ID: d.cred.ID, Description: "Old key", PublicKey: raw.Bytes(), AppID: appID,
-		AAGUID: make([]byte, 16), UserPresent: true, AttestationType: "fido-u2f",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, state, err := e.rp.BeginLogin(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got struct{ Extensions map[string]any }
-	if err := json.Unmarshal(opts.PublicKey, &got); err != nil {
-		t.Fatal(err)
-	}
-	if got.Extensions["appid"] != appID {
-		t.Fatalf("extensions: got %v, want appid %q", got.Extensions, appID)
-	}
-	e.browser.ID = appID // a U2F authenticator scopes the credential to the AppID
-	d.cred.Counter = 3
-	if _, err := e.rp.FinishLogin(ctx, "alice", state, e.assert(opts, d)); err != nil {
-		t.Fatalf("FinishLogin with the AppID: %v", err)
 	}
 }
 

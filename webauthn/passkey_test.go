@@ -3,6 +3,9 @@ package webauthn
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
 	"testing"
 
 	"github.com/descope/virtualwebauthn"
@@ -138,5 +141,85 @@ func TestPasskeyRefusals(t *testing.T) {
 			alice.cred.Counter = 1
 			wantCode(t, tc.run(e, alice, bob), tc.code)
 		})
+	}
+}
+
+// TestPasskeyAssertionRefusals checks the authenticator data of a passkey
+// sign-in: an RP ID hash of another relying party, or a missing user-presence
+// flag, is refused as a credential that does not verify, and nothing is recorded.
+func TestPasskeyAssertionRefusals(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(e *env, d *device)
+	}{
+		{"wrong rp id", func(e *env, _ *device) { e.browser.ID = "evil.net" }},
+		{"rp id of the portal host", func(e *env, _ *device) { e.browser.ID = "auth.example.com" }},
+		{"user not present", func(_ *env, d *device) { d.auth.Options.UserNotPresent = true }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			d := newDevice(virtualwebauthn.KeyTypeEC2)
+			e.mustRegister("alice", d, "Passkey")
+			d.cred.Counter = 1
+			tc.tamper(e, d)
+			user, _, err := e.passkey(d)
+			wantCode(t, err, "invalid_credential")
+			if e, _ := asError(err); e.Status != http.StatusUnauthorized {
+				t.Errorf("status: got %d, want 401", e.Status)
+			}
+			if user != "" {
+				t.Errorf("a refused passkey sign-in named user %q, want none", user)
+			}
+			c, err := e.store.Credential(context.Background(), "alice", d.cred.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SignCount != 0 || !c.LastUsedAt.IsZero() || c.CloneWarning {
+				t.Errorf("a refused passkey sign-in changed the credential: count %d, last used %v, clone warning %v",
+					c.SignCount, c.LastUsedAt, c.CloneWarning)
+			}
+		})
+	}
+}
+
+// TestPasskeyFinishDisabled checks that switching passkey_login off refuses
+// the finishing step too: a ceremony begun while it was on (before a restart
+// or on another replica) does not complete on a relying party where it is off.
+func TestPasskeyFinishDisabled(t *testing.T) {
+	e := newEnv(t, nil)
+	d := newDevice(virtualwebauthn.KeyTypeEC2)
+	e.mustRegister("alice", d, "Passkey")
+	d.cred.Counter = 1
+	ctx := context.Background()
+	opts, state, err := e.rp.BeginPasskeyLogin(ctx, false)
+	if err != nil {
+		t.Fatalf("BeginPasskeyLogin while enabled: %v", err)
+	}
+	answer := e.assert(opts, d)
+
+	cfg := testConfig()
+	cfg.PasskeyLogin = new(false)
+	off, err := New(cfg, e.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	off.now = e.clock.now
+	user, _, err := off.FinishPasskeyLogin(ctx, state, answer)
+	wantCode(t, err, "passkey_login_disabled")
+	if e, _ := asError(err); e.Status != http.StatusForbidden {
+		t.Errorf("status: got %d, want 403", e.Status)
+	}
+	if user != "" {
+		t.Errorf("FinishPasskeyLogin while disabled named user %q, want none", user)
+	}
+	if c, err := e.store.Credential(ctx, "alice", d.cred.ID); err != nil || !c.LastUsedAt.IsZero() {
+		t.Errorf("the refused sign-in was recorded: last used %v (%v), want never", c.LastUsedAt, err)
+	}
+
+	// The same state and answer verify where passkey sign-in is on: the
+	// setting alone refused them.
+	if user, _, err := e.rp.FinishPasskeyLogin(ctx, state, answer); err != nil || user != "alice" {
+		t.Errorf("FinishPasskeyLogin while enabled: got %q, %v; want alice", user, err)
 	}
 }

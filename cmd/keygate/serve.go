@@ -69,8 +69,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer adminStop()
 
+	logger.Info("keygate listening", "address", ln.Addr().String(), "portal", app.portal)
+	if demoLn != nil {
+		stopDemo := serveDemo(ctx, demoLn, newDemoApp(ln.Addr(), app.portal, logger.With("component", "example-app")))
+		defer stopDemo()
+		fmt.Fprintf(stdout, "Example app protected by Keygate: %s\n", demoAt)
+	}
+	return serveHTTP(ctx, ln, app.echo, logger)
+}
+
+// serveHTTP serves handler on ln until ctx is done, then shuts down: requests
+// in flight get shutdownGrace to finish, connections that never sent one are
+// closed at once.
+func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger) error {
 	srv := &http.Server{
-		Handler:           app.echo,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -81,12 +94,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fresh := newFreshConns()
 	srv.ConnState = fresh.track
 	srv.RegisterOnShutdown(fresh.closeAll) // runs once the listener is closed
-	logger.Info("keygate listening", "address", ln.Addr().String(), "portal", app.portal)
-	if demoLn != nil {
-		stopDemo := serveDemo(ctx, demoLn, newDemoApp(ln.Addr(), app.portal, logger.With("component", "example-app")))
-		defer stopDemo()
-		fmt.Fprintf(stdout, "Example app protected by Keygate: %s\n", demoAt)
-	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -130,23 +137,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 			a.close()
 		}
 	}()
-	if a.usersCreated, err = directory.CreateDefault(cfg.Users.Path()); err != nil {
-		return nil, fmt.Errorf("creating default users file: %w", err)
-	}
-	db, err := store.Open(cfg.Storage)
-	if err != nil {
-		return nil, err
-	}
-	a.closers = append(a.closers, db.Close)
-	if a.store, err = store.New(db); err != nil {
-		return nil, err
-	}
-	sessionStore, err := newSessionStore(cfg.Session, db, logger)
-	if err != nil {
-		return nil, err
-	}
-	a.closers = append(a.closers, sessionStore.Close)
-	if a.sessions, err = session.NewManager(cfg.Session, sessionStore, logger); err != nil {
+	if err := a.openStores(cfg, logger); err != nil {
 		return nil, err
 	}
 	engine, err := policy.New(cfg.AccessControl)
@@ -184,6 +175,31 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	gate.Register(a.echo)
 	portal.Register(a.echo)
 	return a, nil
+}
+
+// openStores creates the default users file when it is missing, opens the
+// bbolt file and builds the credential store and the session manager on it (or
+// on Redis). What it opened is closed by a.close.
+func (a *app) openStores(cfg *config.Config, logger *slog.Logger) error {
+	var err error
+	if a.usersCreated, err = directory.CreateDefault(cfg.Users.Path()); err != nil {
+		return fmt.Errorf("creating default users file: %w", err)
+	}
+	db, err := store.Open(cfg.Storage)
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, db.Close)
+	if a.store, err = store.New(db); err != nil {
+		return err
+	}
+	sessionStore, err := newSessionStore(cfg.Session, db, logger)
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, sessionStore.Close)
+	a.sessions, err = session.NewManager(cfg.Session, sessionStore, logger)
+	return err
 }
 
 // newSessionStore picks Redis when it is configured and the embedded store otherwise.

@@ -81,9 +81,9 @@
 //   - Enrollment: an invite token (store) lets its user register a credential
 //     without password or mailbox. The options step only peeks at the invite;
 //     the finish step checks the token is the one the ceremony began with,
-//     uses the invite up, then registers, and signs the user in, elevated. A
-//     refused registration has used the invite up too: the administrator
-//     makes a new one.
+//     registers the credential and uses the invite up in one store
+//     transaction, and signs the user in, elevated. A refused registration
+//     leaves the invite usable; of two uses at once, one wins.
 //
 // Package ui does not decide access (authz and policy do), does not store
 // sessions (session does) and does not verify WebAuthn ceremonies (webauthn

@@ -117,7 +117,6 @@ func startBrowserStack(t *testing.T, proxyName string) *browserStack {
 func startPlainNginx(t *testing.T, s *browserStack, addr, keygateAddr, upstreamAddr string) {
 	t.Helper()
 	pki := newPKI(t) // the config still names certificate files
-	text := readDeploy(t, "nginx/keygate.conf")
 	pairs := []string{
 		"127.0.0.1:9091", keygateAddr,
 		"127.0.0.1:8080", upstreamAddr,
@@ -127,12 +126,7 @@ func startPlainNginx(t *testing.T, s *browserStack, addr, keygateAddr, upstreamA
 		"auth.example.com", "auth." + s.domain,
 		"app.example.com", "app." + s.domain + " app2." + s.domain,
 	}
-	for i := 0; i < len(pairs); i += 2 {
-		if !strings.Contains(text, pairs[i]) {
-			t.Fatalf("deploy/nginx/keygate.conf lacks %q, which the tests replace", pairs[i])
-		}
-	}
-	testenv.Nginx(t, strings.NewReplacer(pairs...).Replace(text), addr)
+	testenv.Nginx(t, deployed(t, "nginx/keygate.conf", pairs), addr)
 }
 
 // startPlainCaddy runs deploy/caddy/Caddyfile with http:// site addresses

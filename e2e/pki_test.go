@@ -17,10 +17,11 @@ import (
 // testPKI is a throwaway CA and one certificate it signed for example.com and
 // *.example.com, laid out as the deploy configs expect their certificate directory.
 type testPKI struct {
-	dir      string // holds fullchain.pem and privkey.pem
-	certFile string
-	keyFile  string
-	pool     *x509.CertPool // trusts the CA
+	dir        string // holds fullchain.pem and privkey.pem
+	certFile   string
+	keyFile    string
+	bundleFile string         // the certificate and then the key in one file, as HAProxy reads them
+	pool       *x509.CertPool // trusts the CA
 }
 
 func newPKI(t *testing.T) testPKI {
@@ -48,6 +49,12 @@ func newPKI(t *testing.T) testPKI {
 	p.pool.AddCert(caCert)
 	p.certFile = writePEM(t, filepath.Join(p.dir, "fullchain.pem"), "CERTIFICATE", der)
 	p.keyFile = writePEM(t, filepath.Join(p.dir, "privkey.pem"), "PRIVATE KEY", keyDER)
+	p.bundleFile = filepath.Join(p.dir, "bundle.pem")
+	bundle := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
+	if err := os.WriteFile(p.bundleFile, bundle, 0o600); err != nil {
+		t.Fatalf("writing %s: %v", p.bundleFile, err)
+	}
 	return p
 }
 

@@ -9,14 +9,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestThroughProxies runs every scenario through nginx and through Caddy, both in
+// TestThroughProxies runs every scenario through nginx, Caddy and HAProxy, all in
 // front of one Keygate (embedded session store) and one upstream.
 func TestThroughProxies(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	scenarios := []struct {
 		name string
 		run  func(t *testing.T, s *stack, p proxy)
-		// plainHTTP: only for proxies with a plain-HTTP listener.
+		// plainHTTP: only for proxies with a plain-HTTP listener (not Caddy's run;
+		// see testPlainHTTP).
 		plainHTTP bool
 	}{
 		{"SignInRedirect", testSignInRedirect, false},
@@ -310,8 +311,8 @@ func testPortal(t *testing.T, s *stack, p proxy) {
 }
 
 // testPlainHTTP: a proxy's plain-HTTP listener sends everything to HTTPS before
-// any check. (Only nginx has one here: the Caddy run turns its redirect listener
-// off to keep off port 80.)
+// any check. (nginx and HAProxy have one here; the Caddy run turns its redirect
+// listener off to keep off port 80.)
 func testPlainHTTP(t *testing.T, s *stack, p proxy) {
 	for _, host := range []string{"app.example.com", "auth.example.com"} {
 		ans := do(t, newClient(t, p, s.pki), request{url: "http://" + host + "/private?a=1&b=2"})

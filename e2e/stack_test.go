@@ -80,8 +80,8 @@ type proxy struct {
 	apiStatus int
 }
 
-// stack is Keygate, the upstream and both proxies, shared by the subtests of one
-// test function.
+// stack is Keygate, the upstream and every proxy (nginx, Caddy, HAProxy), shared
+// by the subtests of one test function.
 type stack struct {
 	keygate *testenv.Keygate
 	dataDir string
@@ -107,6 +107,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	s.proxies = []proxy{
 		startNginx(t, s.keygate.Addr, upstreamAddr, s.pki),
 		startCaddy(t, s.keygate.Addr, upstreamAddr, s.pki),
+		startHAProxy(t, s.keygate.Addr, upstreamAddr, s.pki),
 	}
 	return s
 }
@@ -147,7 +148,6 @@ func startNginx(t *testing.T, keygateAddr, upstreamAddr string, pki testPKI) pro
 	t.Helper()
 	p := proxy{name: "nginx", https: loopback(t), http: loopback(t),
 		postStatus: http.StatusFound, apiStatus: http.StatusFound}
-	text := readDeploy(t, "nginx/keygate.conf")
 	pairs := []string{
 		"127.0.0.1:9091", keygateAddr,
 		"127.0.0.1:8080", upstreamAddr,
@@ -155,12 +155,7 @@ func startNginx(t *testing.T, keygateAddr, upstreamAddr string, pki testPKI) pro
 		"listen 80;", "listen " + p.http + ";",
 		"/etc/ssl/example.com/", pki.dir + "/",
 	}
-	for i := 0; i < len(pairs); i += 2 {
-		if !strings.Contains(text, pairs[i]) {
-			t.Fatalf("deploy/nginx/keygate.conf lacks %q, which the tests replace", pairs[i])
-		}
-	}
-	testenv.Nginx(t, strings.NewReplacer(pairs...).Replace(text), p.https, p.http)
+	testenv.Nginx(t, deployed(t, "nginx/keygate.conf", pairs), p.https, p.http)
 	return p
 }
 
@@ -202,6 +197,20 @@ func deployPath(t *testing.T, name string) string {
 		t.Fatalf("locating deploy/%s: %v", name, err)
 	}
 	return path
+}
+
+// deployed returns deploy/NAME with each old string of pairs (old, new, old,
+// new...) replaced by its new one, failing the test if the file lacks one of
+// them: the documented substitutions must keep matching the file.
+func deployed(t *testing.T, name string, pairs []string) string {
+	t.Helper()
+	text := readDeploy(t, name)
+	for i := 0; i < len(pairs); i += 2 {
+		if !strings.Contains(text, pairs[i]) {
+			t.Fatalf("deploy/%s lacks %q, which the tests replace", name, pairs[i])
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
 }
 
 func readDeploy(t *testing.T, name string) string {

@@ -18,8 +18,14 @@ type freshConns struct {
 
 func newFreshConns() *freshConns { return &freshConns{conns: make(map[net.Conn]struct{})} }
 
-// track is the server's ConnState hook.
+// track is the server's ConnState hook. A connection leaves StateNew for
+// StateActive (its first request), StateClosed or StateHijacked; StateIdle only
+// ever follows StateActive, so the keep-alive cycle of a busy connection costs
+// one lock per request, not two.
 func (f *freshConns) track(c net.Conn, state http.ConnState) {
+	if state == http.StateIdle {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if state == http.StateNew {

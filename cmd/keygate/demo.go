@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
@@ -190,6 +192,7 @@ func (a *demoApp) passOn(w http.ResponseWriter, resp *http.Response) {
 
 // demoIdentity is what the page shows: the identity headers of the answer.
 type demoIdentity struct {
+	Style    template.CSS // demoStyle
 	Headers  [][2]string
 	Name     string
 	Settings string
@@ -198,7 +201,7 @@ type demoIdentity struct {
 
 // page shows the identity the daemon's answer carried.
 func (a *demoApp) page(w http.ResponseWriter, answer http.Header) {
-	id := demoIdentity{Settings: a.portal + "/settings", Logout: a.portal + "/logout"}
+	id := demoIdentity{Style: template.CSS(demoStyle), Settings: a.portal + "/settings", Logout: a.portal + "/logout"}
 	for _, name := range []string{"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"} {
 		id.Headers = append(id.Headers, [2]string{name, answer.Get(name)})
 	}
@@ -208,13 +211,32 @@ func (a *demoApp) page(w http.ResponseWriter, answer http.Header) {
 	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+	hdr.Set("Content-Security-Policy", demoCSP)
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Referrer-Policy", "no-referrer")
 	hdr.Set("Cache-Control", "no-store")
 	if err := demoPage.Execute(w, id); err != nil {
 		a.logger.Warn("example app: writing the page", "err", err)
 	}
+}
+
+// demoStyle is the page's only style, inline; the CSP allows exactly it, by
+// its hash, and nothing else: no script, no other resource.
+const demoStyle = `
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0; display: grid; place-items: center; min-height: 100vh; }
+main { max-width: 36rem; padding: 2rem; }
+table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #8884; }
+code { font-size: .95em; }
+`
+
+var demoCSP = "default-src 'none'; style-src 'sha256-" + sha256Base64(demoStyle) + "'; " +
+	"base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
+// sha256Base64 is the standard base64 of s's SHA-256, as CSP hash sources want it.
+func sha256Base64(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
@@ -224,13 +246,7 @@ var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>Example app – Keygate</title>
-<style>
-body { font: 16px/1.5 system-ui, sans-serif; margin: 0; display: grid; place-items: center; min-height: 100vh; }
-main { max-width: 36rem; padding: 2rem; }
-table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
-th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #8884; }
-code { font-size: .95em; }
-</style>
+<style>{{.Style}}</style>
 </head>
 <body>
 <main>

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net"
@@ -82,8 +84,18 @@ func TestDemoAppAsksLikeAProxy(t *testing.T) {
 	if strings.Contains(body, "<script>") {
 		t.Errorf("page holds an unescaped header value:\n%s", body)
 	}
-	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
-		t.Errorf("Content-Security-Policy = %q, want default-src 'none'", csp)
+	// The CSP allows the page's inline style by the hash of exactly what is
+	// served, and nothing else.
+	csp := rec.Header().Get("Content-Security-Policy")
+	_, rest, _ := strings.Cut(body, "<style>")
+	style, _, found := strings.Cut(rest, "</style>")
+	if !found {
+		t.Fatalf("page has no style element:\n%s", body)
+	}
+	sum := sha256.Sum256([]byte(style))
+	want := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "';"
+	if !strings.HasPrefix(csp, want) || strings.Contains(csp, "unsafe") {
+		t.Errorf("Content-Security-Policy = %q, want it to start %q and allow nothing unsafe", csp, want)
 	}
 }
 

@@ -116,13 +116,13 @@ func startBrowserStack(t *testing.T, proxyName string) *browserStack {
 // stack's domain; the app server also answers for app2.
 func startPlainNginx(t *testing.T, s *browserStack, addr, keygateAddr, upstreamAddr string) {
 	t.Helper()
-	pki := newPKI(t) // the config still names certificate files
+	pki := testenv.NewPKI(t, "example.com", "*.example.com") // the config still names certificate files
 	pairs := []string{
 		"127.0.0.1:9091", keygateAddr,
 		"127.0.0.1:8080", upstreamAddr,
 		"listen 443 ssl;", "listen " + addr + ";",
 		"listen 80;", "listen " + loopback(t) + ";",
-		"/etc/ssl/example.com/", pki.dir + "/",
+		"/etc/ssl/example.com/", pki.Dir + "/",
 		"auth.example.com", "auth." + s.domain,
 		"app.example.com", "app." + s.domain + " app2." + s.domain,
 	}

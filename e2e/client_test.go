@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keygate/keygate/internal/testenv"
 )
 
 // browserAccept is what a browser sends when it navigates.
@@ -35,7 +37,7 @@ func writeJSON(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
 // newClient is a browser stand-in for p: every host name is dialled at the
 // proxy's loopback port (443 to its HTTPS listener, 80 to its plain one), the
 // test CA is trusted, redirects are not followed and cookies are kept.
-func newClient(t *testing.T, p proxy, pki testPKI) *http.Client {
+func newClient(t *testing.T, p proxy, pki testenv.PKI) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -56,7 +58,7 @@ func newClient(t *testing.T, p proxy, pki testPKI) *http.Client {
 			}
 			return nil, fmt.Errorf("%s has no listener for %s", p.name, addr)
 		},
-		TLSClientConfig:     &tls.Config{RootCAs: pki.pool, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     &tls.Config{RootCAs: pki.Pool, MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost: 16,
 	}
 	t.Cleanup(transport.CloseIdleConnections)

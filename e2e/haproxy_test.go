@@ -16,13 +16,13 @@ import (
 
 // startHAProxy runs deploy/haproxy/haproxy.cfg, which loads deploy/haproxy/keygate.lua
 // as it is, with exactly the substitutions that deploy/README.md documents.
-func startHAProxy(t *testing.T, keygateAddr, upstreamAddr string, pki testPKI) proxy {
+func startHAProxy(t *testing.T, keygateAddr, upstreamAddr string, pki testenv.PKI) proxy {
 	t.Helper()
 	return startHAProxyWith(t, keygateAddr, upstreamAddr, deployPath(t, "haproxy/keygate.lua"), pki)
 }
 
 // startHAProxyWith is startHAProxy with the Lua script at lua in place of keygate.lua.
-func startHAProxyWith(t *testing.T, keygateAddr, upstreamAddr, lua string, pki testPKI) proxy {
+func startHAProxyWith(t *testing.T, keygateAddr, upstreamAddr, lua string, pki testenv.PKI) proxy {
 	t.Helper()
 	p := proxy{name: "haproxy", https: loopback(t), http: loopback(t),
 		postStatus: http.StatusSeeOther, apiStatus: http.StatusUnauthorized}
@@ -31,7 +31,7 @@ func startHAProxyWith(t *testing.T, keygateAddr, upstreamAddr, lua string, pki t
 		"127.0.0.1:8080", upstreamAddr,
 		"bind :443 ssl", "bind " + p.https + " ssl",
 		"bind :80", "bind " + p.http,
-		"/etc/haproxy/certs/example.com.pem", pki.bundleFile,
+		"/etc/haproxy/certs/example.com.pem", pki.BundleFile,
 		"/etc/haproxy/keygate.lua", lua,
 	}
 	testenv.HAProxy(t, deployed(t, "haproxy/haproxy.cfg", pairs), p.https, p.http)
@@ -109,7 +109,7 @@ var carol = account{username: "carol", displayName: "Carol Danvers", email: "car
 // application). The check itself must describe the request as HAProxy received
 // it, whatever the client claims.
 func TestHAProxyFailsClosed(t *testing.T) {
-	pki := newPKI(t)
+	pki := testenv.NewPKI(t, "example.com", "*.example.com")
 	upstream := httptest.NewServer(http.HandlerFunc(echoHandler))
 	t.Cleanup(upstream.Close)
 	upstreamAddr := strings.TrimPrefix(upstream.URL, "http://")

@@ -85,7 +85,7 @@ type proxy struct {
 type stack struct {
 	keygate *testenv.Keygate
 	dataDir string
-	pki     testPKI
+	pki     testenv.PKI
 	proxies []proxy
 
 	mu      sync.Mutex
@@ -99,7 +99,7 @@ type stackOptions struct {
 
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
-	s := &stack{dataDir: t.TempDir(), pki: newPKI(t), clients: map[string]*http.Client{}}
+	s := &stack{dataDir: t.TempDir(), pki: testenv.NewPKI(t, "example.com", "*.example.com"), clients: map[string]*http.Client{}}
 	s.keygate = startKeygate(t, s.dataDir, opts)
 	upstream := httptest.NewServer(http.HandlerFunc(echoHandler))
 	t.Cleanup(upstream.Close)
@@ -144,7 +144,7 @@ func usersFile(t *testing.T, accounts ...account) string {
 
 // startNginx runs deploy/nginx/keygate.conf with exactly the substitutions that
 // deploy/README.md documents, failing if any of the strings is missing.
-func startNginx(t *testing.T, keygateAddr, upstreamAddr string, pki testPKI) proxy {
+func startNginx(t *testing.T, keygateAddr, upstreamAddr string, pki testenv.PKI) proxy {
 	t.Helper()
 	p := proxy{name: "nginx", https: loopback(t), http: loopback(t),
 		postStatus: http.StatusFound, apiStatus: http.StatusFound}
@@ -153,7 +153,7 @@ func startNginx(t *testing.T, keygateAddr, upstreamAddr string, pki testPKI) pro
 		"127.0.0.1:8080", upstreamAddr,
 		"listen 443 ssl;", "listen " + p.https + " ssl;",
 		"listen 80;", "listen " + p.http + ";",
-		"/etc/ssl/example.com/", pki.dir + "/",
+		"/etc/ssl/example.com/", pki.Dir + "/",
 	}
 	testenv.Nginx(t, deployed(t, "nginx/keygate.conf", pairs), p.https, p.http)
 	return p
@@ -161,7 +161,7 @@ func startNginx(t *testing.T, keygateAddr, upstreamAddr string, pki testPKI) pro
 
 // startCaddy runs deploy/caddy/Caddyfile unchanged, its site values set through
 // the environment variables listed at its top.
-func startCaddy(t *testing.T, keygateAddr, upstreamAddr string, pki testPKI) proxy {
+func startCaddy(t *testing.T, keygateAddr, upstreamAddr string, pki testenv.PKI) proxy {
 	t.Helper()
 	p := proxy{name: "caddy", https: loopback(t),
 		postStatus: http.StatusSeeOther, apiStatus: http.StatusUnauthorized}
@@ -180,7 +180,7 @@ func startCaddy(t *testing.T, keygateAddr, upstreamAddr string, pki testPKI) pro
 			t.Fatalf("deploy/caddy/Caddyfile lacks {$%s}, which the tests set", name)
 		}
 	}
-	testenv.Caddy(t, deployPath(t, "caddy/Caddyfile"), env, testenv.CaddyTLS{CertFile: pki.certFile, KeyFile: pki.keyFile})
+	testenv.Caddy(t, deployPath(t, "caddy/Caddyfile"), env, testenv.CaddyTLS{CertFile: pki.CertFile, KeyFile: pki.KeyFile})
 	return p
 }
 

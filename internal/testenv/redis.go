@@ -1,14 +1,7 @@
 package testenv
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -73,14 +66,13 @@ func RedisSentinel(t testing.TB) (sentinelAddr, master string) {
 func RedisTLS(t testing.TB) (addr, caFile, serverName string) {
 	t.Helper()
 	serverName = "redis.keygate.test"
-	dir := t.TempDir()
-	caFile, certFile, keyFile := writeTestPKI(t, dir, serverName)
+	pki := NewPKI(t, serverName)
 	port := FreePort(t)
 	startRedis(t, port, "",
 		"--port", "0", "--tls-port", strconv.Itoa(port),
-		"--tls-cert-file", certFile, "--tls-key-file", keyFile,
-		"--tls-ca-cert-file", caFile, "--tls-auth-clients", "no")
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), caFile, serverName
+		"--tls-cert-file", pki.CertFile, "--tls-key-file", pki.KeyFile,
+		"--tls-ca-cert-file", pki.CAFile, "--tls-auth-clients", "no")
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), pki.CAFile, serverName
 }
 
 // startRedis runs redis-server in a fresh directory, with persistence off and a log
@@ -127,64 +119,4 @@ func redisCLI(t testing.TB, cli, port string, args ...string) string {
 		t.Fatalf("testenv: redis-cli %s: %v\n%s", strings.Join(args, " "), err, tail(out))
 	}
 	return string(out)
-}
-
-// writeTestPKI writes a CA certificate and a server certificate and key for name
-// into dir, returning their paths.
-func writeTestPKI(t testing.TB, dir, name string) (caFile, certFile, keyFile string) {
-	t.Helper()
-	caKey := newKey(t)
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "keygate test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatalf("testenv: creating CA certificate: %v", err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: name},
-		DNSNames:     []string{name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatalf("testenv: creating server certificate: %v", err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatalf("testenv: encoding key: %v", err)
-	}
-	caFile = writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", caDER)
-	certFile = writePEM(t, filepath.Join(dir, "server.pem"), "CERTIFICATE", der)
-	keyFile = writePEM(t, filepath.Join(dir, "server-key.pem"), "EC PRIVATE KEY", keyDER)
-	return caFile, certFile, keyFile
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("testenv: generating key: %v", err)
-	}
-	return key
-}
-
-func writePEM(t testing.TB, path, typ string, der []byte) string {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatalf("testenv: writing %s: %v", path, err)
-	}
-	return path
 }

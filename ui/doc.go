@@ -90,7 +90,9 @@
 // does). Only cmd/keygate imports it.
 //
 // Invariants:
-//   - Every response carries the security headers; API answers are no-store.
+//   - Every answer of a portal route, and every error, carries the security
+//     headers; API answers are no-store. Routes other packages add to the same
+//     router (the forward-auth checks) do not get them.
 //   - POST, PATCH and DELETE under /api/ need an Origin equal to the portal of
 //     the request host's cookie domain, and a body needs Content-Type
 //     application/json and at most 64 KiB.

@@ -93,6 +93,7 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
+		setSecurityHeaders(c)
 		if rerr := renderError(c, page, cat, e); rerr != nil {
 			logger.Error("writing error response", "path", c.Request().URL.Path, "err", rerr)
 		}

@@ -143,37 +143,37 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 	return h, nil
 }
 
-// Register adds the portal's routes to e, and the security headers to every
-// response e gives (those of other packages' routes and of errors included).
-// Every POST, PATCH and DELETE route of the API takes h.guard.check: Origin,
-// content type and body size.
+// Register adds the portal's routes to e. Every one of them sets the security
+// headers (errors get them from ErrorHandler); every POST, PATCH and DELETE
+// route of the API also takes h.guard.check: Origin, content type and body size.
 func (h *Handler) Register(e *echo.Echo) {
-	e.Use(securityHeaders)
+	read := securityHeaders
+	write := []echo.MiddlewareFunc{securityHeaders, h.guard.check}
 
-	e.GET("/", h.pages.signIn)
-	e.GET("/2fa", h.pages.twoFactor)
-	e.GET("/settings", h.pages.settings)
-	e.GET("/enroll", h.pages.enroll)
-	e.GET("/logout", h.pages.logout)
-	e.GET("/static/logo", h.pages.logoFile)
-	e.GET("/static/*", h.pages.static)
+	e.GET("/", h.pages.signIn, read)
+	e.GET("/2fa", h.pages.twoFactor, read)
+	e.GET("/settings", h.pages.settings, read)
+	e.GET("/enroll", h.pages.enroll, read)
+	e.GET("/logout", h.pages.logout, read)
+	e.GET("/static/logo", h.pages.logoFile, read)
+	e.GET("/static/*", h.pages.static, read)
 
-	e.GET("/api/health", h.status.health)
-	e.GET("/api/session", h.status.session)
-	e.POST("/api/login/password", h.login.password, h.guard.check)
-	e.POST("/api/logout", h.login.logout, h.guard.check)
+	e.GET("/api/health", h.status.health, read)
+	e.GET("/api/session", h.status.session, read)
+	e.POST("/api/login/password", h.login.password, write...)
+	e.POST("/api/logout", h.login.logout, write...)
 
-	e.POST("/api/login/passkey/options", h.passkey.options, h.guard.check)
-	e.POST("/api/login/passkey", h.passkey.finish, h.guard.check)
-	e.POST("/api/login/webauthn/options", h.secondStep.options, h.guard.check)
-	e.POST("/api/login/webauthn", h.secondStep.finish, h.guard.check)
-	e.POST("/api/identity/code", h.identity.code, h.guard.check)
-	e.POST("/api/identity/verify", h.identity.verify, h.guard.check)
-	e.POST("/api/webauthn/credentials/options", h.credentials.options, h.guard.check)
-	e.POST("/api/webauthn/credentials", h.credentials.add, h.guard.check)
-	e.GET("/api/webauthn/credentials", h.credentials.list)
-	e.PATCH("/api/webauthn/credentials/:id", h.credentials.rename, h.guard.check)
-	e.DELETE("/api/webauthn/credentials/:id", h.credentials.remove, h.guard.check)
-	e.POST("/api/enroll/options", h.enroll.options, h.guard.check)
-	e.POST("/api/enroll", h.enroll.finish, h.guard.check)
+	e.POST("/api/login/passkey/options", h.passkey.options, write...)
+	e.POST("/api/login/passkey", h.passkey.finish, write...)
+	e.POST("/api/login/webauthn/options", h.secondStep.options, write...)
+	e.POST("/api/login/webauthn", h.secondStep.finish, write...)
+	e.POST("/api/identity/code", h.identity.code, write...)
+	e.POST("/api/identity/verify", h.identity.verify, write...)
+	e.POST("/api/webauthn/credentials/options", h.credentials.options, write...)
+	e.POST("/api/webauthn/credentials", h.credentials.add, write...)
+	e.GET("/api/webauthn/credentials", h.credentials.list, read)
+	e.PATCH("/api/webauthn/credentials/:id", h.credentials.rename, write...)
+	e.DELETE("/api/webauthn/credentials/:id", h.credentials.remove, write...)
+	e.POST("/api/enroll/options", h.enroll.options, write...)
+	e.POST("/api/enroll", h.enroll.finish, write...)
 }

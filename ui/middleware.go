@@ -30,29 +30,27 @@ var (
 	hdrNoStore        = []string{"no-store"}
 )
 
-// authzPrefix is where the proxies' forward-auth checks are answered.
-const authzPrefix = "/api/authz/"
-
-// securityHeaders sets the security headers on every response, errors included,
-// except the forward-auth answers: those go to a proxy, never render, and carry
-// the few headers the authz package gives them, at no cost per check. API
-// answers are never stored by caches.
+// securityHeaders sets the security headers on every answer of a portal route.
+// Routes of other packages (the proxies' forward-auth checks) do not get them:
+// those answers never render. Errors get them from the error handler.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		path := c.Request().URL.Path
-		if strings.HasPrefix(path, authzPrefix) {
-			return next(c)
-		}
-		h := c.Response().Header()
-		h["Content-Security-Policy"] = hdrCSP
-		h["X-Content-Type-Options"] = hdrNoSniff
-		h["X-Frame-Options"] = hdrDenyFrames
-		h["Referrer-Policy"] = hdrNoReferrer
-		h["Cross-Origin-Opener-Policy"] = hdrSameOriginOnly
-		if isAPI(path) {
-			h["Cache-Control"] = hdrNoStore
-		}
+		setSecurityHeaders(c)
 		return next(c)
+	}
+}
+
+// setSecurityHeaders sets the page headers on c's answer; API answers are
+// never stored by caches.
+func setSecurityHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h["Content-Security-Policy"] = hdrCSP
+	h["X-Content-Type-Options"] = hdrNoSniff
+	h["X-Frame-Options"] = hdrDenyFrames
+	h["Referrer-Policy"] = hdrNoReferrer
+	h["Cross-Origin-Opener-Policy"] = hdrSameOriginOnly
+	if isAPI(c.Request().URL.Path) {
+		h["Cache-Control"] = hdrNoStore
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -271,16 +270,14 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
-// TestSecurityHeadersLeaveAuthzAlone checks that the forward-auth answers, which
-// the authz package writes for proxies, get none of the page headers.
+// TestSecurityHeadersLeaveAuthzAlone checks that a route another package adds
+// to the same router (the forward-auth checks, which answer proxies) gets none
+// of the page headers, while the portal's routes and errors do.
 func TestSecurityHeadersLeaveAuthzAlone(t *testing.T) {
-	e := echo.New()
-	e.Use(securityHeaders)
-	e.GET("/api/authz/forward-auth", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
-	e.GET("/api/authzish", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
-	for path, want := range map[string]bool{"/api/authz/forward-auth": false, "/api/authzish": true} {
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	te := newTestEnv(t, testConfig())
+	te.echo.GET("/api/authz/forward-auth", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
+	for path, want := range map[string]bool{"/api/authz/forward-auth": false, "/api/authzish": true, "/api/health": true} {
+		rec := te.do(request(http.MethodGet, path, ""))
 		for _, name := range []string{"Content-Security-Policy", "X-Frame-Options", "Cache-Control"} {
 			if got := rec.Header().Get(name) != ""; got != want {
 				t.Errorf("%s: %s present %v, want %v", path, name, got, want)

@@ -114,7 +114,7 @@ func (e *enrollment) finish(c echo.Context) error {
 	if takeErr != nil {
 		return takeErr
 	}
-	user, err := e.invitedFor(c, st, req.Token)
+	user, err := e.invitedFor(st, req.Token)
 	if err != nil {
 		return err
 	}
@@ -136,21 +136,14 @@ func (e *enrollment) finish(c echo.Context) error {
 	return c.JSON(http.StatusOK, loginAnswer{Level: s.Level().String(), Redirect: cur.domain.DefaultRedirectURL.String()})
 }
 
-// invitedFor checks that token is the one the ceremony began with and still
-// names a usable invite for the ceremony's user, and returns that user.
-func (e *enrollment) invitedFor(c echo.Context, st pending, token string) (directory.User, error) {
+// invitedFor checks that token is the one the ceremony began with and that the
+// ceremony's user is still in the users file and enabled. Whether the invite is
+// still unused is checked where it is used up, in FinishEnrollment's write.
+func (e *enrollment) invitedFor(st pending, token string) (directory.User, error) {
 	if subtle.ConstantTimeCompare(tokenHash(token), st.TokenHash) != 1 {
 		return directory.User{}, fmt.Errorf("enrollment begun with another token: %w", webauthn.ErrChallengeMismatch)
 	}
-	username, err := e.invites.PeekInvite(c.Request().Context(), token)
-	user, err := e.invited(username, err)
-	if err != nil {
-		return directory.User{}, err
-	}
-	if user.Username != st.User {
-		return directory.User{}, fmt.Errorf("invite of %q, ceremony of %q: %w", user.Username, st.User, webauthn.ErrChallengeMismatch)
-	}
-	return user, nil
+	return e.invited(st.User, nil)
 }
 
 // invited turns the result of reading an invite into its user, who must be in

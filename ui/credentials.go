@@ -26,12 +26,6 @@ type credentialEditor interface {
 	DeleteCredential(ctx context.Context, user, id string) error
 }
 
-// credentialKeeper registers and edits credentials: *webauthn.RP.
-type credentialKeeper interface {
-	registrar
-	credentialEditor
-}
-
 // credentialsAPI lets signed-in users manage their own credentials. Adding
 // and deleting need an elevated session; the registration ceremony is bound
 // to the session that began it.

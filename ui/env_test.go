@@ -162,11 +162,6 @@ func newTestDB(t *testing.T) *bbolt.DB {
 	return db
 }
 
-func newTestManager(t *testing.T, rememberMe time.Duration, logger *slog.Logger) *session.Manager {
-	t.Helper()
-	return newTestManagerOn(t, newTestDB(t), rememberMe, logger)
-}
-
 func newTestManagerOn(t *testing.T, db *bbolt.DB, rememberMe time.Duration, logger *slog.Logger) *session.Manager {
 	t.Helper()
 	st, err := session.NewBoltStore(db, logger)

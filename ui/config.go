@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -82,26 +83,12 @@ func (c Config) Validate() error {
 
 // withDefaults returns c with every zero value replaced by its default.
 func (c Config) withDefaults() Config {
-	if c.RPName == "" {
-		c.RPName = defaultRPName
-	}
-	if c.Identity.CodeLength == 0 {
-		c.Identity.CodeLength = defaultCodeLength
-	}
-	if c.Identity.CodeLifetime == 0 {
-		c.Identity.CodeLifetime = defaultCodeLifetime
-	}
-	if c.Identity.Elevation == 0 {
-		c.Identity.Elevation = defaultElevation
-	}
-	if c.Regulation.MaxFailures == 0 {
-		c.Regulation.MaxFailures = defaultMaxFailures
-	}
-	if c.Regulation.Window == 0 {
-		c.Regulation.Window = defaultWindow
-	}
-	if c.Regulation.Ban == 0 {
-		c.Regulation.Ban = defaultBan
-	}
+	c.RPName = cmp.Or(c.RPName, defaultRPName)
+	c.Identity.CodeLength = cmp.Or(c.Identity.CodeLength, defaultCodeLength)
+	c.Identity.CodeLifetime = cmp.Or(c.Identity.CodeLifetime, defaultCodeLifetime)
+	c.Identity.Elevation = cmp.Or(c.Identity.Elevation, defaultElevation)
+	c.Regulation.MaxFailures = cmp.Or(c.Regulation.MaxFailures, defaultMaxFailures)
+	c.Regulation.Window = cmp.Or(c.Regulation.Window, defaultWindow)
+	c.Regulation.Ban = cmp.Or(c.Regulation.Ban, defaultBan)
 	return c
 }

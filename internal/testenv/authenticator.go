@@ -162,17 +162,44 @@ func restoreParams(id webauthn.AuthenticatorID, c *webauthn.Credential) addCrede
 	}}
 }
 
-// ResetSignCounts sets the sign counter of every credential on the attached
-// authenticator back to zero, as on a copy of the key made earlier: its next
-// answer carries a counter lower than the one the relying party last saw.
+// ResetSignCounts puts every credential on the attached authenticator back
+// to a sign counter of zero, as on a copy of the key made before its first
+// use: its next answer carries a counter no higher than the one the relying
+// party last saw. Each credential, private key included, is read from the
+// authenticator, removed and added back with the lower counter, which every
+// Chromium build supports (WebAuthn.setCredentialProperties cannot change
+// the counter). The test fails unless each counter really went down.
 func (a *Authenticator) ResetSignCounts(t testing.TB, tab context.Context) {
 	t.Helper()
-	for _, c := range a.Credentials(t, tab) {
-		_, err := chromedp.Call(tab, webauthn.SetCredentialProperties, webauthn.SetCredentialPropertiesParams{
-			AuthenticatorID: a.id, CredentialID: c.CredentialID, SignCount: new(0.0),
-		})
+	before := a.Credentials(t, tab)
+	if len(before) == 0 {
+		t.Fatal("testenv: resetting sign counters of an authenticator that holds no credential")
+	}
+	for _, c := range before {
+		if c.SignCount < 1 {
+			t.Fatalf("testenv: credential %x has sign counter %v; a reset needs one that was used", c.CredentialID, c.SignCount)
+		}
+		_, err := chromedp.Call(tab, webauthn.RemoveCredential, webauthn.RemoveCredentialParams{AuthenticatorID: a.id, CredentialID: c.CredentialID})
 		if err != nil {
-			t.Fatalf("testenv: resetting a sign counter: %v", err)
+			t.Fatalf("testenv: removing a credential to reset its counter: %v", err)
+		}
+		copied := *c
+		copied.SignCount = 0
+		if _, err := chromedp.Call(tab, addCredential, restoreParams(a.id, &copied)); err != nil {
+			t.Fatalf("testenv: adding a credential back with a reset counter: %v", err)
+		}
+	}
+	after := make(map[string]float64)
+	for _, c := range a.Credentials(t, tab) {
+		after[string(c.CredentialID)] = c.SignCount
+	}
+	for _, c := range before {
+		got, ok := after[string(c.CredentialID)]
+		if !ok {
+			t.Fatalf("testenv: credential %x missing after its counter was reset", c.CredentialID)
+		}
+		if got >= c.SignCount {
+			t.Fatalf("testenv: sign counter of credential %x is %v after the reset, want below %v", c.CredentialID, got, c.SignCount)
 		}
 	}
 }

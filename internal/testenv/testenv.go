@@ -5,48 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-var aptMu sync.Mutex // one apt-get at a time within a test binary
-
-// Require returns the path of binary, installing Debian package pkg when the binary
-// is missing. It fails the test when the binary cannot be had.
-func Require(t testing.TB, binary, pkg string) string {
-	t.Helper()
-	if path, err := exec.LookPath(binary); err == nil {
-		return path
-	}
-	aptMu.Lock()
-	defer aptMu.Unlock()
-	if path, err := exec.LookPath(binary); err == nil {
-		return path
-	}
-	t.Logf("testenv: %s missing, installing Debian package %s", binary, pkg)
-	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	install := func() ([]byte, error) {
-		cmd := exec.Command("apt-get", "install", "-y", "-q", "--no-install-recommends", pkg)
-		cmd.Env = env
-		return cmd.CombinedOutput()
-	}
-	if _, err := install(); err != nil {
-		update := exec.Command("apt-get", "update", "-q")
-		update.Env = env
-		if out, err := update.CombinedOutput(); err != nil {
-			t.Fatalf("testenv: apt-get update: %v\n%s", err, tail(out))
-		}
-		if out, err := install(); err != nil {
-			t.Fatalf("testenv: apt-get install %s: %v\n%s", pkg, err, tail(out))
-		}
-	}
-	path, err := exec.LookPath(binary)
-	if err != nil {
-		t.Fatalf("testenv: %s still missing after installing %s: %v", binary, pkg, err)
-	}
-	return path
-}
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func FreePort(t testing.TB) int {

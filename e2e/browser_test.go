@@ -286,7 +286,7 @@ func scenarioCloneWarning(t *testing.T, s *browserStack, p *people) {
 	a.scenario(t, s.proxy, "8-clone-warning")
 	p.alicePasskey.Unplug(t, a.ctx)
 	p.aliceKey.Plug(t, a.ctx)
-	p.aliceKey.ResetSignCounts(t, a.ctx)
+	p.aliceKey.ResetSignCounts(t, a.ctx, s.domain)
 
 	a.open(t, s.app()+"/")
 	a.waitVisible(t, "signin")
@@ -364,15 +364,34 @@ func wantCredentials(t *testing.T, b *tab, names []string) {
 	t.Fatalf("settings list %q, want %q (status: %q)", got, names, b.status())
 }
 
-// wantCredentialText checks that the credential named name shows every one of want.
+// wantCredentialText waits until the credential named name shows every one
+// of want: the list is drawn again after each change, so one reading may
+// catch it before the credential is in it.
 func wantCredentialText(t *testing.T, b *tab, name string, want ...string) {
 	t.Helper()
-	text := eval[string](t, b, `[...document.querySelectorAll("#credentials .credential")]`+
-		`.filter(li => li.querySelector(".credential-name").textContent === `+jsString(name)+`)`+
-		`.map(li => li.textContent).join("")`)
+	deadline := time.Now().Add(waitTimeout)
+	var text string
+	for {
+		text = eval[string](t, b, `[...document.querySelectorAll("#credentials .credential")]`+
+			`.filter(li => li.querySelector(".credential-name").textContent === `+jsString(name)+`)`+
+			`.map(li => li.textContent).join("")`)
+		if containsAll(text, want) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	for _, w := range want {
 		if !strings.Contains(text, w) {
 			t.Errorf("credential %q shows %q, want it to say %q", name, text, w)
 		}
 	}
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }

@@ -168,8 +168,10 @@ func restoreParams(id webauthn.AuthenticatorID, c *webauthn.Credential) addCrede
 // party last saw. Each credential, private key included, is read from the
 // authenticator, removed and added back with the lower counter, which every
 // Chromium build supports (WebAuthn.setCredentialProperties cannot change
-// the counter). The test fails unless each counter really went down.
-func (a *Authenticator) ResetSignCounts(t testing.TB, tab context.Context) {
+// the counter). rpID names the relying party of credentials that Chromium
+// lists without one (the non-discoverable ones of a security key). The test
+// fails unless each counter really went down.
+func (a *Authenticator) ResetSignCounts(t testing.TB, tab context.Context, rpID string) {
 	t.Helper()
 	before := a.Credentials(t, tab)
 	if len(before) == 0 {
@@ -185,6 +187,9 @@ func (a *Authenticator) ResetSignCounts(t testing.TB, tab context.Context) {
 		}
 		copied := *c
 		copied.SignCount = 0
+		if copied.RpID == "" {
+			copied.RpID = rpID
+		}
 		if _, err := chromedp.Call(tab, addCredential, restoreParams(a.id, &copied)); err != nil {
 			t.Fatalf("testenv: adding a credential back with a reset counter: %v", err)
 		}

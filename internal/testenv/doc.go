@@ -3,8 +3,11 @@
 // directories.
 //
 // A missing server is installed from Debian's packages with apt-get (the tests run as
-// root on Debian). When that fails the test fails: nothing is ever skipped for a
-// missing part, so CI cannot pass without having exercised it.
+// root on Debian). `task test` installs every missing one first, in one apt-get run
+// (cmd/keygate-testdeps); a test that still finds one missing installs it itself.
+// Installs take a machine-wide file lock, so test binaries running side by side
+// never collide on apt's own lock. When an install fails the test fails: nothing is
+// ever skipped for a missing part, so CI cannot pass without having exercised it.
 //
-// Only tests import this package. It ends only the processes it started, by PID.
+// Only tests and cmd/keygate-testdeps import this package. It ends only the processes it started, by PID.
 package testenv

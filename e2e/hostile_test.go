@@ -99,24 +99,26 @@ func mayReach(user *account, path string) bool {
 }
 
 // leniently is the path of target as the most forgiving application reads it:
-// query dropped, percent-escapes decoded (twice), "\" read as "/", ";params"
-// dropped from each segment, empty and "." segments dropped and ".." resolved.
-// Case is kept: the policy's rules are case-sensitive, and an application that
-// folds case needs rules that say so.
+// query dropped, "\" read as "/", ";params" dropped from each segment, then
+// percent-escapes decoded (once), "\" and "/" (also decoded ones) read as
+// separators, empty and "." segments dropped and ".." resolved. Case is kept:
+// the policy's rules are case-sensitive, and an application that folds case
+// needs rules that say so.
 func leniently(target string) string {
 	if u, err := url.Parse(target); err == nil && u.IsAbs() {
 		target = u.RequestURI()
 	}
 	path, _, _ := strings.Cut(target, "?")
-	for range 2 {
-		if d, err := url.PathUnescape(path); err == nil {
-			path = d
-		}
+	segs := strings.Split(strings.ReplaceAll(path, `\`, "/"), "/")
+	for i, seg := range segs {
+		segs[i], _, _ = strings.Cut(seg, ";")
 	}
-	path = strings.ReplaceAll(path, `\`, "/")
+	path = strings.Join(segs, "/")
+	if d, err := url.PathUnescape(path); err == nil {
+		path = d
+	}
 	var out []string
-	for _, seg := range strings.Split(path, "/") {
-		seg, _, _ = strings.Cut(seg, ";")
+	for _, seg := range strings.Split(strings.ReplaceAll(path, `\`, "/"), "/") {
 		switch seg {
 		case "", ".":
 		case "..":

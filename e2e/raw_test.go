@@ -37,22 +37,19 @@ func dialTLS(p proxy, pki testenv.PKI, alpn string) (*tls.Conn, error) {
 
 // sendHTTP1 writes head (a request line and header lines, each ending in CRLF,
 // without the empty line that ends the head) to p and returns the status of the
-// answer, 0 when the proxy closed the connection without one.
+// answer, 0 when the proxy closed or reset the connection without one.
 func sendHTTP1(p proxy, pki testenv.PKI, head string) (int, error) {
 	conn, err := dialTLS(p, pki, "http/1.1")
 	if err != nil {
 		return 0, err
 	}
 	defer conn.Close()
-	if _, err := io.WriteString(conn, head+"\r\n"); err != nil {
-		return 0, err
-	}
+	// A proxy may answer and close before it has read a long head: the write
+	// then fails, and the answer, if any, is still there to read.
+	_, _ = io.WriteString(conn, head+"\r\n")
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return 0, nil
-	}
 	if err != nil {
-		return 0, err
+		return 0, nil // no answer: the proxy closed or reset
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"testing"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -117,4 +118,23 @@ func readHTTP2Status(fr *http2.Framer) (int, error) {
 			return 0, nil
 		}
 	}
+}
+
+// sendPlain writes head (as for sendHTTP1) to p's plain-HTTP listener and
+// returns the answer's status, 0 when there is none.
+func sendPlain(t *testing.T, p proxy, head string) int {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", p.http, rawTimeout)
+	if err != nil {
+		t.Fatalf("dialling %s: %v", p.http, err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(rawTimeout))
+	_, _ = io.WriteString(conn, head+"Connection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -23,7 +23,8 @@
 //     Each header must be present exactly once and well-formed: method an HTTP token
 //     (upper-cased), proto http or https, host a DNS name, dotted IPv4 or bracketed
 //     IPv6 with an optional port 1-65535, URI a request target starting with "/"
-//     without spaces, control characters, "#", malformed %-escapes or dot segments.
+//     without spaces, control characters, "#", malformed %-escapes, dot segments,
+//     or "\", "%2F", "%5C" in its path (separators applications disagree on).
 //     Anything else is 400 with a short plain reason naming the header. The host is
 //     reduced to a name (lower case, no port, brackets or trailing dot) for the
 //     session lookup and the policy.
@@ -37,7 +38,10 @@
 //     200.
 //  4. Decision. The policy engine gets the subject (username, groups, level mapped
 //     explicitly from the session's level, time of the freshest factor) and the
-//     request (host name, "path?query", method, client IP, now). The client IP is
+//     request (host name, "path?query" as judgedURI reads it: ";parameters"
+//     dropped from each segment, escapes of unreserved characters decoded, runs
+//     of "/" merged, so that a rule on "/secret" also sees "/secret;x/y",
+//     "/%73ecret" and "//secret"; the query as sent), method, client IP, now). The client IP is
 //     read from X-Forwarded-For, from the right, skipping trusted proxies: the rule
 //     the daemon's router applies to the portal, computed here without the
 //     router's allocations. An entry that does not parse stops the walk and the
@@ -89,12 +93,13 @@
 //
 // # Caveats
 //
-//   - Path rules see the request target as the proxy sent it, still
-//     percent-encoded: "/%61dmin" is not "/admin" to a rule "^/admin". Dot segments
-//     (also as %2e, with "\" or %2f/%5c separators, or with a ";param" suffix) are
-//     refused outright, but other encodings and an application that decodes "%2f",
-//     folds case or strips trailing characters can still see a different path than
-//     the rule did. Write path rules to deny broadly and allow narrowly.
+//   - Path rules see the path as judgedURI reads it: "/%61dmin" is "/admin", but
+//     other escapes ("%C3%A9", "%25") stay encoded, and case is not folded. Dot
+//     segments (also as %2e, with "\" or %2f/%5c separators, or with a ";param"
+//     suffix) and the separators "\", %2F and %5C are refused outright. An
+//     application that folds case, decodes twice or strips trailing characters
+//     can still see a different path than the rule did. Write path rules to deny
+//     broadly and allow narrowly.
 //   - Raw bytes from 0x80 up are accepted in the URI (some clients send unencoded
 //     UTF-8); they are query-escaped in rd like everything else.
 //   - Methods are upper-cased before policy sees them, so a rule on DELETE also

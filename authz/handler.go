@@ -243,7 +243,7 @@ func policyLevel(l session.Level) policy.Level {
 func (h *Handler) request(o *original, ip netip.Addr) policy.Request {
 	return policy.Request{
 		Host:   o.name,
-		Path:   o.uri,
+		Path:   judgedURI(o.uri),
 		Method: o.method,
 		IP:     ip,
 		Time:   h.now(),

@@ -10,14 +10,15 @@ import (
 // The reasons an original-request header is refused. They reach the proxy (and,
 // through some proxies, the client) in a 400 body, prefixed by the header's name.
 var (
-	errMissing  = errors.New("missing")
-	errRepeated = errors.New("sent more than once")
-	errMethod   = errors.New("not an HTTP method")
-	errProto    = errors.New("not http or https")
-	errHost     = errors.New("not a host name or IP address with an optional port")
-	errURI      = errors.New(`not a request target: must start with "/" and hold no spaces, control characters, "#" or malformed %-escapes`)
-	errDotPath  = errors.New(`path has "." or ".." segments`)
-	errURL      = errors.New("not an absolute http or https URL without user information")
+	errMissing   = errors.New("missing")
+	errRepeated  = errors.New("sent more than once")
+	errMethod    = errors.New("not an HTTP method")
+	errProto     = errors.New("not http or https")
+	errHost      = errors.New("not a host name or IP address with an optional port")
+	errURI       = errors.New(`not a request target: must start with "/" and hold no spaces, control characters, "#" or malformed %-escapes`)
+	errDotPath   = errors.New(`path has "." or ".." segments`)
+	errSeparator = errors.New(`path has "\", "%2F" or "%5C", which applications read differently`)
+	errURL       = errors.New("not an absolute http or https URL without user information")
 )
 
 // headerError names the original-request header that was missing or malformed.

@@ -114,6 +114,62 @@ func TestFromOriginalURL(t *testing.T) {
 	}
 }
 
+// TestAmbiguousHost: a host that proxies, applications and Keygate could read
+// as different names is refused, in X-Forwarded-Host and in X-Original-URL.
+func TestAmbiguousHost(t *testing.T) {
+	hosts := map[string]string{
+		"comma":             "app.example.com,public.example.com",
+		"comma and space":   "app.example.com, public.example.com",
+		"userinfo":          "public.example.com@app.example.com",
+		"space":             "app.example.com public.example.com",
+		"tab":               "app.example.com\tx",
+		"newline":           "app.example.com\nx",
+		"nul":               "app.example.com\x00",
+		"slash":             "app.example.com/public",
+		"backslash":         "app.example.com\\public",
+		"percent":           "app%2eexample.com",
+		"question mark":     "app.example.com?x",
+		"hash":              "app.example.com#x",
+		"empty port":        "app.example.com:",
+		"port zero":         "app.example.com:0",
+		"port overflow":     "app.example.com:65536",
+		"two ports":         "app.example.com:443:443",
+		"signed port":       "app.example.com:+443",
+		"scheme":            "https://app.example.com",
+		"empty label":       "app..example.com",
+		"two trailing dots": "app.example.com..",
+		"ipv6 unbracketed":  "::1",
+		"ipv6 zone":         "[fe80::1%25eth0]",
+		"non-ascii":         "app.ex\xc3\xa4mple.com",
+	}
+	for name, host := range hosts {
+		t.Run(name, func(t *testing.T) {
+			h := http.Header{"X-Forwarded-Method": {"GET"}, "X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {host}, "X-Forwarded-Uri": {"/"}}
+			if o, err := fromForwarded(h); err == nil {
+				t.Errorf("X-Forwarded-Host %q: got name %q, want a refusal", host, o.name)
+			}
+			if name == "slash" {
+				return // in a URL, the path's start
+			}
+			u := http.Header{"X-Original-Method": {"GET"}, "X-Original-Url": {"https://" + host + "/"}}
+			if o, err := fromOriginalURL(u); err == nil {
+				t.Errorf("X-Original-URL with host %q: got name %q, want a refusal", host, o.name)
+			}
+		})
+	}
+	t.Run("repeated", func(t *testing.T) {
+		h := http.Header{"X-Forwarded-Method": {"GET"}, "X-Forwarded-Proto": {"https"},
+			"X-Forwarded-Host": {"app.example.com", "public.example.com"}, "X-Forwarded-Uri": {"/"}}
+		if _, err := fromForwarded(h); !errors.Is(err, errRepeated) {
+			t.Errorf("two X-Forwarded-Host: got %v, want %v", err, errRepeated)
+		}
+		u := http.Header{"X-Original-Method": {"GET"}, "X-Original-Url": {"https://app.example.com/", "https://public.example.com/"}}
+		if _, err := fromOriginalURL(u); !errors.Is(err, errRepeated) {
+			t.Errorf("two X-Original-URL: got %v, want %v", err, errRepeated)
+		}
+	})
+}
+
 func TestSingleHeader(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -183,7 +239,7 @@ func TestCheckURI(t *testing.T) {
 		{"/a..b/...", nil},
 		{"/a/.b/c.", nil},
 		{"/x?path=../../etc", nil},
-		{"/a%2Fb%20c", nil},
+		{"/a%20b?c=%2F%5C\\", nil},
 		{"/%252e%252e/x", nil},
 		{"/caf\xc3\xa9", nil},
 		{"/a|b{c}", nil},
@@ -212,6 +268,13 @@ func TestCheckURI(t *testing.T) {
 		{"/public%2f..%2fadmin", errDotPath},
 		{"/public%5C..%5cadmin", errDotPath},
 		{"/a/..?x", errDotPath},
+		{"/admin%2Fusers", errSeparator},
+		{"/admin%2fusers", errSeparator},
+		{"/%2Fadmin", errSeparator},
+		{"/admin%5Cusers", errSeparator},
+		{"/admin%5cusers", errSeparator},
+		{"/admin\\users", errSeparator},
+		{"/admin\\", errSeparator},
 	}
 	for _, tt := range tests {
 		if got := checkURI(tt.uri); !errors.Is(got, tt.want) {

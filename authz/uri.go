@@ -4,8 +4,8 @@ import "strings"
 
 // checkURI accepts a request target in origin form: "/" followed by visible ASCII or
 // raw bytes from 0x80 up (unencoded UTF-8), without '#', with every '%' starting a
-// two-digit hex escape, and whose path has no dot
-// segments. Browsers resolve dot segments before sending, so only a crafted request
+// two-digit hex escape, and whose path has no dot segments and no separator but
+// "/" (see hasOddSeparator). Browsers resolve dot segments before sending, so only a crafted request
 // has one, and an application behind the proxy could resolve "/public/../admin" to
 // a path that the rule for "^/public" was never meant to cover.
 func checkURI(s string) error {
@@ -24,7 +24,25 @@ func checkURI(s string) error {
 	if hasDotSegment(path) {
 		return errDotPath
 	}
+	if hasOddSeparator(path) {
+		return errSeparator
+	}
 	return nil
+}
+
+// hasOddSeparator reports whether path holds "\", "%2F" or "%5C" (any case):
+// separators that some applications split segments at and others do not, so
+// that "/admin%2Fusers" or "/admin\users" is a path under "/admin" to one and a
+// single segment to another (and to a rule "^/admin(/|$)"). A browser turns "\"
+// into "/" before sending; an application that wants a "/" inside a segment
+// must take it in the query.
+func hasOddSeparator(path string) bool {
+	for i := 0; i < len(path); i++ {
+		if n, kind := unitAt(path, i); kind == unitSeparator && (n == 3 || path[i] == '\\') {
+			return true
+		}
+	}
+	return false
 }
 
 // The kinds of unit a path is scanned in.

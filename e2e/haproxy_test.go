@@ -24,7 +24,7 @@ func startHAProxy(t *testing.T, keygateAddr, upstreamAddr string, pki testenv.PK
 // startHAProxyWith is startHAProxy with the Lua script at lua in place of keygate.lua.
 func startHAProxyWith(t *testing.T, keygateAddr, upstreamAddr, lua string, pki testenv.PKI) proxy {
 	t.Helper()
-	p := proxy{name: "haproxy", https: loopback(t), http: loopback(t),
+	p := proxy{name: "haproxy", https: loopback(t), http: loopback(t), http2: true,
 		postStatus: http.StatusSeeOther, apiStatus: http.StatusUnauthorized}
 	pairs := []string{
 		"127.0.0.1:9091", keygateAddr,

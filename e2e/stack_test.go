@@ -39,7 +39,9 @@ var (
 
 // keygateConfig is the daemon's config: %[1]s its address, %[2]s its data
 // directory, %[3]s extra session keys. The rules cover every kind the tests check,
-// all on the one application host of the deploy configs.
+// on the one application host of the deploy configs, and a host the proxies do
+// not serve whose policy is bypass (a hostile client names it to get another
+// host judged than the one served).
 const keygateConfig = `server:
   address: %[1]s
   trusted_proxies: ["127.0.0.0/8", "::1/128"]
@@ -54,12 +56,17 @@ session:
 access_control:
   default_policy: one_factor
   rules:
+    - domain: [public.example.com]
+      policy: bypass
     - domain: [app.example.com]
       resources: ["^/public([/?]|$)"]
       policy: bypass
     - domain: [app.example.com]
       resources: ["^/secret([/?]|$)"]
       policy: deny
+    - domain: [app.example.com]
+      resources: ["^/mfa([/?]|$)"]
+      policy: two_factor
     - domain: [app.example.com]
       resources: ["^/admin([/?]|$)"]
       subject: ["group:admins"]
@@ -74,6 +81,7 @@ type proxy struct {
 	name  string
 	https string // host:port of its HTTPS listener
 	http  string // host:port of its plain-HTTP listener; "" when it has none
+	http2 bool   // its HTTPS listener speaks HTTP/2
 	// postStatus is its answer to an unauthenticated POST from a browser.
 	postStatus int
 	// apiStatus is its answer to an unauthenticated GET without Accept: text/html.
@@ -87,6 +95,8 @@ type stack struct {
 	dataDir string
 	pki     testenv.PKI
 	proxies []proxy
+	// upstream records every request the upstream answered.
+	upstream *upstreamLog
 
 	mu      sync.Mutex
 	clients map[string]*http.Client // signed-in clients by proxy and user
@@ -99,9 +109,10 @@ type stackOptions struct {
 
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
-	s := &stack{dataDir: t.TempDir(), pki: testenv.NewPKI(t, "example.com", "*.example.com"), clients: map[string]*http.Client{}}
+	s := &stack{dataDir: t.TempDir(), pki: testenv.NewPKI(t, "example.com", "*.example.com"),
+		upstream: &upstreamLog{byVector: map[string]echoed{}}, clients: map[string]*http.Client{}}
 	s.keygate = startKeygate(t, s.dataDir, opts)
-	upstream := httptest.NewServer(http.HandlerFunc(echoHandler))
+	upstream := httptest.NewServer(s.upstream.record(echoHandler))
 	t.Cleanup(upstream.Close)
 	upstreamAddr := strings.TrimPrefix(upstream.URL, "http://")
 	s.proxies = []proxy{
@@ -163,7 +174,7 @@ func startNginx(t *testing.T, keygateAddr, upstreamAddr string, pki testenv.PKI)
 // the environment variables listed at its top.
 func startCaddy(t *testing.T, keygateAddr, upstreamAddr string, pki testenv.PKI) proxy {
 	t.Helper()
-	p := proxy{name: "caddy", https: loopback(t),
+	p := proxy{name: "caddy", https: loopback(t), http2: true,
 		postStatus: http.StatusSeeOther, apiStatus: http.StatusUnauthorized}
 	_, port, _ := net.SplitHostPort(p.https)
 	env := []string{
@@ -188,6 +199,34 @@ func startCaddy(t *testing.T, keygateAddr, upstreamAddr string, pki testenv.PKI)
 func echoHandler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = writeJSON(w, echoed{Upstream: true, Method: r.Method, Host: r.Host, URI: r.RequestURI, Header: r.Header})
+}
+
+// upstreamLog keeps what the upstream received, by the request's X-Vector
+// header (requests without one are not kept).
+type upstreamLog struct {
+	mu       sync.Mutex
+	byVector map[string]echoed
+}
+
+// record wraps the upstream's handler h.
+func (l *upstreamLog) record(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if v := r.Header.Get("X-Vector"); v != "" {
+			l.mu.Lock()
+			l.byVector[v] = echoed{Upstream: true, Method: r.Method, Host: r.Host, URI: r.RequestURI, Header: r.Header.Clone()}
+			l.mu.Unlock()
+		}
+		h(w, r)
+	}
+}
+
+// reached returns what the upstream received of the request marked vector, and
+// whether it received it at all.
+func (l *upstreamLog) reached(vector string) (echoed, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.byVector[vector]
+	return e, ok
 }
 
 func deployPath(t *testing.T, name string) string {

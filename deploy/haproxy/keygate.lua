@@ -16,7 +16,9 @@
 --                  Remote-Groups, Remote-Email, Remote-Name, and the same names
 --                  spelled with "_", which CGI, FastCGI and some application
 --                  servers read alike), Keygate's four are set (empty if one were
---                  missing), and the request goes on to the application
+--                  missing), the session cookie is taken out of Cookie (so that
+--                  no application can replay it against the others; the other
+--                  cookies stay), and the request goes on to the application
 --   302, 303, 401  that status goes to the client with Keygate's Location (the
 --                  portal, with the original URL encoded in rd); without a
 --                  Location, 500
@@ -25,12 +27,20 @@
 --                  tries up to four times, so that takes about 3 s when nothing
 --                  listens and 4 x keygate_timeout when Keygate does not answer)
 --
+-- A request whose Host is not exactly one value (two Host lines, names joined with
+-- commas) is answered 400 without asking: HAProxy's ACLs match any of the values,
+-- so the backend may have been chosen by another name than the one sent to
+-- Keygate. haproxy.cfg refuses these first; the script does not rely on it.
+--
 -- Only the 2xx branch sets txn.keygate_allowed, so the deny rule after the action
 -- also stops a request if this script fails in a way it does not foresee.
 
 -- How long Keygate may take to answer one attempt, in milliseconds. It answers in
 -- well under a millisecond when healthy.
 local keygate_timeout = 1000
+
+-- The session cookie's name: Keygate's session.name.
+local session_cookie = "keygate_session"
 
 -- The headers Keygate answers with, and the spellings a client might forge them in.
 local identity = { "Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name" }
@@ -101,7 +111,36 @@ local function reply(txn, status, location)
 	txn:done(txn:reply({ status = status, headers = headers, body = "" }))
 end
 
--- allow replaces the client's identity headers with Keygate's four.
+-- one_host reports whether the request names its host exactly once: one Host
+-- line holding one value.
+local function one_host(txn)
+	return txn.f:req_fhdr_cnt("host") == 1 and txn.f:req_hdr_cnt("host") == 1
+end
+
+-- strip_session removes the session cookie from the request's Cookie headers,
+-- keeping every other cookie, in one Cookie header.
+local function strip_session(txn)
+	local values = txn.http:req_get_headers()["cookie"]
+	if values == nil then
+		return
+	end
+	local kept = {}
+	for i = 0, #values do
+		for pair in string.gmatch(values[i] or "", "[^;]+") do
+			local name = pair:match("^%s*([^=%s]*)")
+			if name ~= session_cookie then
+				kept[#kept + 1] = pair:match("^%s*(.-)%s*$")
+			end
+		end
+	end
+	txn.http:req_del_header("cookie")
+	if #kept > 0 then
+		txn.http:req_set_header("cookie", table.concat(kept, "; "))
+	end
+end
+
+-- allow replaces the client's identity headers with Keygate's four and takes the
+-- session cookie out.
 local function allow(txn, answer)
 	for _, name in ipairs(forged) do
 		txn.http:req_del_header(name)
@@ -109,10 +148,14 @@ local function allow(txn, answer)
 	for _, name in ipairs(identity) do
 		txn.http:req_set_header(name, joined(answer.headers, name:lower(), ", ") or "")
 	end
+	strip_session(txn)
 	txn:set_var("txn.keygate_allowed", true)
 end
 
 local function check(txn, address)
+	if not one_host(txn) then
+		return reply(txn, 400)
+	end
 	local answer, reason = ask(txn, address)
 	if answer == nil then
 		txn:Warning("keygate: no answer from " .. address .. ": " .. reason .. "; answering 500\n")

@@ -125,6 +125,8 @@ func startPlainNginx(t *testing.T, s *browserStack, addr, keygateAddr, upstreamA
 		"/etc/ssl/example.com/", pki.Dir + "/",
 		"auth.example.com", "auth." + s.domain,
 		"app.example.com", "app." + s.domain + " app2." + s.domain,
+		// Not on 443: the port goes after $host, as the config says.
+		"$scheme://$host$request_uri", "$scheme://$host:" + s.port + "$request_uri",
 	}
 	testenv.Nginx(t, deployed(t, "nginx/keygate.conf", pairs), addr)
 }

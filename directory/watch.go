@@ -45,4 +45,5 @@ func (d *Directory) reload() {
 	}
 	d.users.Store(snap)
 	d.logger.Info("users reloaded", "file", d.path, "users", len(snap.users))
+	d.warnIfMixed(snap)
 }

@@ -19,6 +19,7 @@ var Programs = []Program{
 	{Binary: "caddy", Package: "caddy"},
 	{Binary: "haproxy", Package: "haproxy"},
 	{Binary: "chromium", Package: "chromium"},
+	{Binary: "systemd-analyze", Package: "systemd"},
 }
 
 // Program is one program the tests run and the Debian package it comes in.

@@ -35,10 +35,14 @@ func Open(cfg Config) (*bbolt.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating storage directory: %w", err)
 	}
-	if _, err := checkFile(path); err != nil {
+	existed, err := checkFile(path)
+	if err != nil {
 		return nil, err
 	}
 	db, err := openChecked(path, bbolt.Options{Timeout: lockTimeout})
+	if err != nil && !existed {
+		_ = os.Remove(path) // a half-created file (disk full) would be refused next time
+	}
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("opening %s: %w", path, ErrLocked)
 	}

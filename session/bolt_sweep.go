@@ -55,7 +55,7 @@ func (s *BoltStore) sweep() (int, error) {
 // expiredKeys scans from the key after `after` and returns up to boltSweepBatch
 // expired keys, and the key to resume from (nil at the end of the bucket).
 func (s *BoltStore) expiredKeys(after []byte) (keys [][]byte, next []byte, err error) {
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.view(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(boltBucket).Cursor()
 		k, v := c.First()
 		if after != nil {
@@ -85,7 +85,7 @@ func (s *BoltStore) deleteExpired(keys [][]byte) (int, error) {
 		return 0, nil
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(boltBucket)
 		for _, k := range keys {
 			v := b.Get(k)

@@ -21,6 +21,16 @@ const (
 	redisKeyPrefix = "keygate:"
 	// redisPingTimeout bounds the connection check in NewRedisStore.
 	redisPingTimeout = 5 * time.Second
+	// RedisTimeout bounds every call of a RedisStore, retries included, whatever
+	// the caller's context allows: a Redis that hangs costs a request at most
+	// this long, then the caller fails closed (a 5xx). Forward-auth checks use a
+	// shorter deadline of their own (authz).
+	RedisTimeout = time.Second
+	// redisIOTimeout bounds one read or write on a connection; a timed-out
+	// connection is dropped and the call retried on another while time remains.
+	redisIOTimeout = 500 * time.Millisecond
+	// redisRetries is how often a call is retried after a network error, within RedisTimeout.
+	redisRetries = 1
 )
 
 // RedisStore is the Store for several Keygate instances: a standalone Redis, a
@@ -74,6 +84,11 @@ func redisOptions(cfg RedisConfig) (*redis.UniversalOptions, error) {
 		DB:                    cfg.DB,
 		ContextTimeoutEnabled: true,
 		DisableIdentity:       true,
+		DialTimeout:           RedisTimeout,
+		ReadTimeout:           redisIOTimeout,
+		WriteTimeout:          redisIOTimeout,
+		PoolTimeout:           RedisTimeout,
+		MaxRetries:            redisRetries,
 	}
 	switch cfg.mode() {
 	case "sentinel":
@@ -146,8 +161,15 @@ func fileCause(err error) error {
 	return err
 }
 
+// bounded returns ctx with RedisTimeout as its deadline unless it has an earlier one.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, RedisTimeout)
+}
+
 // Get implements Store.
 func (s *RedisStore) Get(ctx context.Context, key string) ([]byte, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	v, err := s.client.Get(ctx, s.prefix+key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
@@ -163,6 +185,8 @@ func (s *RedisStore) Set(ctx context.Context, key string, value []byte, ttl time
 	if err := checkTTL(ttl); err != nil {
 		return err
 	}
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	if err := s.client.Set(ctx, s.prefix+key, value, ttl).Err(); err != nil {
 		return fmt.Errorf("redis set: %w", err)
 	}
@@ -171,6 +195,8 @@ func (s *RedisStore) Set(ctx context.Context, key string, value []byte, ttl time
 
 // Delete implements Store.
 func (s *RedisStore) Delete(ctx context.Context, key string) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	if err := s.client.Del(ctx, s.prefix+key).Err(); err != nil {
 		return fmt.Errorf("redis delete: %w", err)
 	}
@@ -179,6 +205,8 @@ func (s *RedisStore) Delete(ctx context.Context, key string) error {
 
 // Take implements Store with GETDEL.
 func (s *RedisStore) Take(ctx context.Context, key string) ([]byte, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	v, err := s.client.GetDel(ctx, s.prefix+key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound

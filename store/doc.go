@@ -34,6 +34,12 @@
 //
 // # Caveats
 //
+// Open creates a database only where no file exists. An existing file is checked
+// before use (its header pages against its size, then every page read and bbolt's
+// consistency check, with panics and memory faults turned into errors): an empty,
+// truncated or damaged file fails with ErrDamaged, naming the file and asking for
+// a backup, and is never replaced. The check reads the whole file at each start.
+//
 // bbolt allows one process per file. A second process (an admin command while
 // the daemon runs) fails after about a second with ErrLocked; such commands must
 // go through the running daemon. Calls check their context only before a

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -119,4 +122,28 @@ func hasBody(r *http.Request) bool {
 func isJSON(contentType string) bool {
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mediaType == "application/json"
+}
+
+// Recover turns a panic in any handler (a portal page, the API or a proxy's
+// forward-auth check) into a 500 rendered by the error handler, and logs it with
+// its stack: the client gets an answer, never a dropped connection, and a
+// forward-auth check fails closed. It goes first, on every route of the router.
+func Recover(logger *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				p := recover()
+				if p == nil {
+					return
+				}
+				if p == http.ErrAbortHandler { //nolint:errorlint // the sentinel is panicked as is
+					panic(p)
+				}
+				logger.Error("handler panicked", "method", c.Request().Method,
+					"path", c.Request().URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				err = internalError(fmt.Errorf("handler panicked: %v", p))
+			}()
+			return next(c)
+		}
+	}
 }

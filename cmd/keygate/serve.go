@@ -25,8 +25,9 @@ import (
 	"github.com/keygate/keygate/webauthn"
 )
 
-// shutdownGrace is how long in-flight requests may finish after a signal.
-const shutdownGrace = 10 * time.Second
+// shutdownGrace is how long the requests in flight at a signal may take to
+// finish; a queue of sign-ins, each hashing a password, needs seconds.
+const shutdownGrace = 25 * time.Second
 
 // serve runs the daemon until ctx is cancelled.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -78,12 +79,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serveHTTP(ctx, ln, app.echo, logger)
 }
 
-// serveHTTP serves handler on ln until ctx is done, then shuts down: requests
-// in flight get shutdownGrace to finish, connections that never sent one are
-// closed at once.
+// serveHTTP serves handler on ln until ctx is done, then shuts down without
+// dropping a request: it refuses (503) every request that begins from then on,
+// accepts and refuses the connections already queued, stops listening, lets the
+// requests in flight finish within shutdownGrace and closes connections that
+// never sent one at once.
 func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger) error {
+	refusing := &refuser{next: handler}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           refusing,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -94,6 +98,11 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logge
 	fresh := newFreshConns()
 	srv.ConnState = fresh.track
 	srv.RegisterOnShutdown(fresh.closeAll) // runs once the listener is closed
+	var draining *drainListener
+	if tl, ok := ln.(*net.TCPListener); ok {
+		draining = &drainListener{TCPListener: tl}
+		ln = draining
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -101,12 +110,20 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logge
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
+	logger.Info("shutting down: refusing new requests, finishing those in flight", "grace", shutdownGrace)
+	refusing.refuse()
+	if draining != nil {
+		draining.drain()
+		if err := <-errc; !errors.Is(err, errDrained) {
+			logger.Warn("serving ended while draining", "err", err)
+		}
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutting down: %w", err)
+		return fmt.Errorf("shutting down: requests still running after %v: %w", shutdownGrace, err)
 	}
+	logger.Info("shut down")
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -12,16 +13,18 @@ import (
 // starts it again: each damage is refused at start with an error naming the file
 // and a backup, never a crash nor a new, empty database.
 func TestFaultDataFile(t *testing.T) {
+	// Each damage falls inside the pages the file uses (bbolt grows a file
+	// ahead of its data, so cutting its tail may remove nothing in use).
 	damages := []struct {
 		name   string
-		damage func(t *testing.T, db string, size int64)
+		damage func(t *testing.T, db string, m boltMeta)
 		want   string
 	}{
-		{"empty", func(t *testing.T, db string, _ int64) { truncate(t, db, 0) }, "empty (0 bytes)"},
-		{"truncated to 64 KiB", func(t *testing.T, db string, _ int64) { truncate(t, db, 64<<10) }, "truncated"},
-		{"halved", func(t *testing.T, db string, size int64) { truncate(t, db, size/2) }, "truncated"},
-		{"page overwritten", func(t *testing.T, db string, size int64) { scribble(t, db, 3) }, "damaged"},
-		{"headers overwritten", func(t *testing.T, db string, size int64) { scribble(t, db, 0); scribble(t, db, 1) }, "neither header page"},
+		{"empty", func(t *testing.T, db string, _ boltMeta) { truncate(t, db, 0) }, "empty (0 bytes)"},
+		{"one page short", func(t *testing.T, db string, m boltMeta) { truncate(t, db, m.used()-4096) }, "truncated"},
+		{"halved", func(t *testing.T, db string, m boltMeta) { truncate(t, db, m.used()/2) }, "truncated"},
+		{"root page overwritten", func(t *testing.T, db string, m boltMeta) { scribble(t, db, int64(m.root)) }, "damaged"},
+		{"headers overwritten", func(t *testing.T, db string, _ boltMeta) { scribble(t, db, 0); scribble(t, db, 1) }, "neither header page"},
 	}
 	for _, tt := range damages {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,11 +39,7 @@ func TestFaultDataFile(t *testing.T) {
 				t.Fatalf("keygate exited with %v\n%s", err, d.log)
 			}
 			db := filepath.Join(dir, "keygate.db")
-			info, err := os.Stat(db)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.damage(t, db, info.Size())
+			tt.damage(t, db, readBoltMeta(t, db))
 			wantRefusedAtStart(t, dir, config, addr, db, tt.want, "backup")
 		})
 	}
@@ -81,6 +80,42 @@ func TestFaultDataDir(t *testing.T) {
 		tinyMount(t, data, "16k")
 		wantRefusedAtStart(t, dir, config, addr, data+"/keygate.db", "no space left on device")
 	})
+}
+
+// boltMeta is what the damages need of a bbolt file's newest header page.
+type boltMeta struct {
+	pageSize  uint64
+	root, hwm uint64 // the root bucket's page; the pages in use
+	txid      uint64
+}
+
+// used is the number of bytes of the file that hold pages in use.
+func (m boltMeta) used() int64 { return int64(m.hwm * m.pageSize) }
+
+// readBoltMeta reads the newest of the two header pages of the bbolt file at
+// path (pages of 4096 bytes, as on this machine): after the 16-byte page
+// header come magic, version, page size and flags (4 bytes each), then the
+// root bucket's page and sequence, the freelist page, the high-water mark and
+// the transaction ID (8 bytes each).
+func readBoltMeta(t *testing.T, path string) boltMeta {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var best boltMeta
+	for _, off := range []int{0, 4096} {
+		b := data[off+16:]
+		le := binary.LittleEndian
+		m := boltMeta{pageSize: uint64(le.Uint32(b[8:])), root: le.Uint64(b[16:]), hwm: le.Uint64(b[40:]), txid: le.Uint64(b[48:])}
+		if le.Uint32(b[0:]) == 0xED0CDAED && m.pageSize == 4096 && m.txid >= best.txid {
+			best = m
+		}
+	}
+	if best.pageSize == 0 || best.hwm < 4 || best.root < 2 || best.root >= best.hwm {
+		t.Fatalf("%s: no usable bbolt header page (%+v)", path, best)
+	}
+	return best
 }
 
 func truncate(t *testing.T, path string, size int64) {

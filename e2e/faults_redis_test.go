@@ -100,20 +100,28 @@ func TestFaultRedis(t *testing.T) {
 	faults := []struct {
 		name   string
 		inject func(t *testing.T, g *redisGate, rdb *redis.Client)
-		// lift ends the fault begun at faultAt and returns when Redis answered again.
-		lift func(t *testing.T, g *redisGate, faultAt time.Time) time.Time
+		// lift ends the fault and returns the span within which Redis began
+		// answering again; on, the span within which the fault took effect.
+		lift func(t *testing.T, g *redisGate, on span) span
 	}{
 		{"stopped",
 			func(t *testing.T, g *redisGate, _ *redis.Client) { g.stop() },
-			func(t *testing.T, g *redisGate, _ time.Time) time.Time { g.start(t); return time.Now() }},
+			func(t *testing.T, g *redisGate, _ span) span {
+				from := time.Now()
+				g.start(t)
+				return span{from, time.Now()}
+			}},
 		{"hung",
 			func(t *testing.T, _ *redisGate, rdb *redis.Client) {
 				if err := rdb.Do(context.Background(), "CLIENT", "PAUSE", "3000", "ALL").Err(); err != nil {
 					t.Fatalf("CLIENT PAUSE: %v", err)
 				}
 			},
-			// The pause ends by itself, 3 s after Redis got it, so no earlier than faultAt+3s.
-			func(t *testing.T, _ *redisGate, faultAt time.Time) time.Time { return faultAt.Add(3 * time.Second) }},
+			// The pause ends by itself 3 s after Redis took it, somewhere in on.
+			func(t *testing.T, _ *redisGate, on span) span {
+				time.Sleep(time.Until(on.to.Add(3 * time.Second)))
+				return span{on.from.Add(3 * time.Second), on.to.Add(3 * time.Second)}
+			}},
 	}
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
@@ -144,21 +152,31 @@ func TestFaultRedis(t *testing.T) {
 				})
 			}
 			time.Sleep(time.Second)
-			faultAt := time.Now()
+			on := span{from: time.Now()}
 			f.inject(t, gate, rdb)
+			on.to = time.Now()
 			time.Sleep(3 * time.Second)
-			liftedAt := f.lift(t, gate, faultAt)
+			off := f.lift(t, gate, on)
 			time.Sleep(recoverBound + time.Second)
 			close(stopLoad)
 			wg.Wait()
 			close(results)
-			judge(t, results, faultAt, liftedAt)
+			judge(t, results, on, off)
 		})
 	}
 }
 
-// judge checks every outcome against the bounds and logs the figures.
-func judge(t *testing.T, results <-chan outcome, faultAt, liftedAt time.Time) {
+// span is a stretch of time known to hold an instant the test cannot see
+// exactly: when Redis took a fault, or when it answered again.
+type span struct{ from, to time.Time }
+
+// judge checks every outcome against the bounds and logs the figures. The fault
+// took effect within on and ended within off. A 200 is wrong when the check
+// began more than the cache window after the fault surely took effect and
+// before it could have ended; a 5xx is wrong when the check ended before the
+// fault could have begun, or began later than recoverBound after it surely
+// ended.
+func judge(t *testing.T, results <-chan outcome, on, off span) {
 	t.Helper()
 	var total, underFault, ok200, late200, fivexx, others, transport, notRecovered int
 	var max5xx, maxAll time.Duration
@@ -168,28 +186,28 @@ func judge(t *testing.T, results <-chan outcome, faultAt, liftedAt time.Time) {
 		if o.err != nil {
 			transport++
 			if transport <= 3 {
-				t.Errorf("check at %v: %v", o.start.Sub(faultAt), o.err)
+				t.Errorf("check at %v: %v", o.start.Sub(on.from), o.err)
 			}
 			continue
 		}
-		inFault := !o.start.Before(faultAt) && o.start.Before(liftedAt.Add(recoverBound))
-		if inFault {
+		end := o.start.Add(o.latency)
+		if !end.Before(on.from) && o.start.Before(off.to.Add(recoverBound)) {
 			underFault++
 		}
 		switch {
 		case o.status == 200:
 			ok200++
-			if inFault && o.start.After(faultAt.Add(cacheWindow)) && o.start.Before(liftedAt) {
+			if o.start.After(on.to.Add(cacheWindow)) && o.start.Before(off.from) {
 				late200++
 			}
 		case o.status >= 500:
 			fivexx++
 			max5xx = max(max5xx, o.latency)
-			if o.start.After(liftedAt.Add(recoverBound)) || o.start.Before(faultAt) {
+			if end.Before(on.from) || o.start.After(off.to.Add(recoverBound)) {
 				notRecovered++
 				if notRecovered <= 3 {
-					t.Logf("5xx outside the fault: began %v after the fault (lifted at %v), took %v",
-						o.start.Sub(faultAt), liftedAt.Sub(faultAt), o.latency)
+					t.Logf("5xx outside the fault: began %v after the fault began (lifted %v-%v), took %v",
+						o.start.Sub(on.from), off.from.Sub(on.from), off.to.Sub(on.from), o.latency)
 				}
 			}
 		default:

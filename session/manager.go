@@ -146,6 +146,8 @@ func (m *Manager) Load(ctx context.Context, id, host string) (*Session, error) {
 // loadStored is Load on a cache miss: it reads the session and its activity from
 // the store and caches the session when it returns it.
 func (m *Manager) loadStored(ctx context.Context, h hashedID, d Domain, now time.Time) (*Session, error) {
+	ctx, cancel := context.WithTimeout(ctx, StoreDeadline)
+	defer cancel()
 	epoch := m.cache.epoch(h)
 	s, err := m.read(ctx, h)
 	if err != nil || s == nil || s.Domain != d.Name || !now.Before(m.expiresAt(s)) {
@@ -228,6 +230,8 @@ func (m *Manager) touch(ctx context.Context, h hashedID, e *cached, now time.Tim
 	if now.Sub(e.lastActivity()) < m.gate.every || !m.gate.claim(h, now) {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, StoreDeadline)
+	defer cancel()
 	ttl := min(m.inactivity+m.gate.every, m.expiresAt(e.session).Sub(now))
 	if err := m.store.Set(ctx, h.key(activityPrefix), encodeTime(now), ttl); err != nil {
 		m.gate.release(h, now)

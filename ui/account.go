@@ -18,6 +18,8 @@ var (
 		Message: "Confirm it is you with a one-time code before changing your security keys and passkeys."}
 	errTwoFactorRequired = &Error{Status: http.StatusForbidden, Code: codeTwoFactorRequired,
 		Message: "Sign in with one of your security keys or passkeys before adding another."}
+	errKeyRequiredToRemove = &Error{Status: http.StatusForbidden, Code: codeTwoFactorRequired,
+		Message: "Sign in again with one of your security keys or passkeys before removing one."}
 )
 
 // accountSessions loads the browser's session for the WebAuthn API and issues

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/textproto"
-	"strings"
 	"time"
 )
 
@@ -109,27 +107,6 @@ func (m *Manager) cookie(d Domain, value string, maxAge int) *http.Cookie {
 		HttpOnly: true,
 		SameSite: m.sameSite,
 	}
-}
-
-// CookieValue returns the value of the session cookie on r: the first cookie of
-// that name holding a well-formed ID, or "" when there is none. It never fails
-// and, unlike parsing every cookie into an http.Cookie, allocates nothing.
-func (m *Manager) CookieValue(r *http.Request) string {
-	for _, line := range r.Header["Cookie"] {
-		for part := range strings.SplitSeq(line, ";") {
-			name, value, ok := strings.Cut(textproto.TrimString(part), "=")
-			if !ok || name != m.name {
-				continue
-			}
-			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
-				value = value[1 : len(value)-1]
-			}
-			if _, ok := hashID(value); ok {
-				return value
-			}
-		}
-	}
-	return ""
 }
 
 // PutState stores single-use ceremony state (a WebAuthn challenge, an identity

@@ -47,8 +47,7 @@ func (a *accountSessions) load(c echo.Context) (current, error) {
 		return current{}, err
 	}
 	r := c.Request()
-	id := a.sessions.CookieValue(r)
-	s, err := a.sessions.Load(r.Context(), id, r.Host)
+	id, s, err := a.sessions.LoadRequest(r.Context(), r, r.Host)
 	if err != nil {
 		return current{}, internalError(err)
 	}

@@ -44,6 +44,7 @@ type sessions interface {
 	LoadRequest(ctx context.Context, r *http.Request, host string) (string, *session.Session, error)
 	Issue(ctx context.Context, w http.ResponseWriter, oldID string, s *session.Session) error
 	DestroyAll(ctx context.Context, w http.ResponseWriter, ids []string, domain string) error
+	EphemeralStates() session.States
 }
 
 // domains resolves the cookie domain (and so the portal) serving a host.

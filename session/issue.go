@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// Issue stores s under a fresh random 256-bit ID, deletes oldID (if not "" and
-// well formed) and drops it from this Manager's cache, and sets the cookie for
+// Issue stores s under a fresh random 256-bit ID, records it among the
+// sessions of s.Username (see EndUser), deletes oldID (if not "" and well
+// formed) and drops it from this Manager's cache, and sets the cookie for
 // s.Domain on w. Callers use it at every sign-in, level change and elevation, so
 // each of them rotates the ID; other instances stop accepting oldID within CacheTTL.
 //
@@ -45,6 +46,10 @@ func (m *Manager) Issue(ctx context.Context, w http.ResponseWriter, oldID string
 	}
 	id := newID()
 	h, _ := hashID(id)
+	// Indexed first: a session that EndUser could not find must not exist.
+	if err := m.index(ctx, s.Username, h, s); err != nil {
+		return err
+	}
 	if err := m.store.Set(ctx, h.key(sessionPrefix), data, ttl); err != nil {
 		return fmt.Errorf("storing session: %w", err)
 	}

@@ -12,11 +12,11 @@ import (
 // redisSetPrefix namespaces sets apart from keys.
 const redisSetPrefix = "set:"
 
-// addMemberScript adds a member (ARGV[2]) to a sorted set scored by expiry
+// addMemberLua adds a member (ARGV[2]) to a sorted set scored by expiry
 // (ARGV[1], Unix ms), drops the members expired by now (ARGV[3]) and keeps the
 // set itself at least as long as the new member (ARGV[4] ms). One key, so it
 // runs on Redis Cluster too.
-var addMemberScript = redis.NewScript(`
+const addMemberLua = `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 local ttl = redis.call('PTTL', KEYS[1])
@@ -24,7 +24,7 @@ if ttl < tonumber(ARGV[4]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
 return 1
-`)
+`
 
 func (s *RedisStore) setKey(set string) string {
 	return s.prefix + redisSetPrefix + set
@@ -38,7 +38,7 @@ func (s *RedisStore) AddMember(ctx context.Context, set, member string, ttl time
 	now := time.Now()
 	ms := max(ttl.Milliseconds(), 1)
 	args := []any{now.UnixMilli() + ms, member, now.UnixMilli(), ms}
-	if err := addMemberScript.Run(ctx, s.client, []string{s.setKey(set)}, args...).Err(); err != nil {
+	if err := s.addMember.Run(ctx, s.client, []string{s.setKey(set)}, args...).Err(); err != nil {
 		return fmt.Errorf("redis add member: %w", err)
 	}
 	return nil

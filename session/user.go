@@ -26,7 +26,8 @@ func (m *Manager) index(ctx context.Context, username string, h hashedID, s *Ses
 }
 
 // EndUser deletes every session issued to username (as Issue recorded them)
-// and returns how many it found. Callers use it when a user is disabled or
+// and returns how many recorded sessions it went through, ended now or gone
+// already (rotated, signed out). Callers use it when a user is disabled or
 // removed, so that the sessions are gone, not only refused: enabling the user
 // again revives none of them, a stolen one included. This instance stops
 // accepting them at once, others within CacheTTL.

@@ -55,7 +55,7 @@ func (m *Manager) LoadRequest(ctx context.Context, r *http.Request, host string)
 	var buf [maxLoadCookies]string
 	ids, more := m.appendCookieValues(buf[:0], r, len(buf))
 	if more {
-		m.logger.WarnContext(ctx, "ignoring a request with too many session cookies", "host", host)
+		m.logger.DebugContext(ctx, "ignoring a request with too many session cookies", "host", host)
 		return "", nil, nil
 	}
 	var id string
@@ -69,7 +69,7 @@ func (m *Manager) LoadRequest(ctx context.Context, r *http.Request, host string)
 			continue
 		}
 		if found != nil {
-			m.logger.WarnContext(ctx, "ignoring a request whose session cookies name two sessions", "host", host)
+			m.logger.InfoContext(ctx, "ignoring a request whose session cookies name two live sessions", "host", host)
 			return "", nil, nil
 		}
 		id, found = candidate, s

@@ -76,10 +76,18 @@ func (a *accountSessions) elevated(c echo.Context) (current, error) {
 	if err != nil {
 		return current{}, err
 	}
-	if !cur.sess.Elevated(a.now()) {
-		return current{}, errElevationRequired
+	if err := a.checkElevated(cur); err != nil {
+		return current{}, err
 	}
 	return cur, nil
+}
+
+// checkElevated is 403 elevation_required unless cur's identity check is still fresh.
+func (a *accountSessions) checkElevated(cur current) error {
+	if !cur.sess.Elevated(a.now()) {
+		return errElevationRequired
+	}
+	return nil
 }
 
 // user returns the session's user as the users file has it now; a user removed

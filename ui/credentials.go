@@ -62,13 +62,14 @@ type renameRequest struct {
 
 // options starts registering a credential for the signed-in user. Once the
 // account has a credential, the session must hold a proof of possession (see
-// proves) besides its elevation.
+// proves) besides its elevation; the proof is checked first, so that nobody is
+// asked for a code that could not help.
 func (a *credentialsAPI) options(c echo.Context) error {
 	var req registerOptionsRequest
 	if err := decodeJSON(c, &req, true); err != nil {
 		return err
 	}
-	cur, err := a.accounts.elevated(c)
+	cur, err := a.accounts.signedIn(c)
 	if err != nil {
 		return err
 	}
@@ -78,6 +79,9 @@ func (a *credentialsAPI) options(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if _, err := a.mayAdd(ctx, cur); err != nil {
+		return err
+	}
+	if err := a.accounts.checkElevated(cur); err != nil {
 		return err
 	}
 	opts, state, err := a.rp.BeginRegistration(ctx, webauthn.User{Name: user.Username, DisplayName: user.DisplayName}, req.Description)
@@ -216,12 +220,12 @@ func (a *credentialsAPI) rename(c echo.Context) error {
 	return c.JSON(http.StatusOK, sum)
 }
 
-// remove deletes one of the signed-in user's credentials. It needs an
-// elevated session that proves possession of one of the account's
-// credentials registered before the session began: a password and a mailbox
-// never remove a key.
+// remove deletes one of the signed-in user's credentials. It needs a session
+// that proves possession of one of the account's credentials registered
+// before the session began, checked first, and is elevated: a password and a
+// mailbox never remove a key.
 func (a *credentialsAPI) remove(c echo.Context) error {
-	cur, err := a.accounts.elevated(c)
+	cur, err := a.accounts.signedIn(c)
 	if err != nil {
 		return err
 	}
@@ -232,6 +236,9 @@ func (a *credentialsAPI) remove(c echo.Context) error {
 	}
 	if !proves(cur.sess, existing, true) {
 		return errKeyRequiredToRemove
+	}
+	if err := a.accounts.checkElevated(cur); err != nil {
+		return err
 	}
 	id := c.Param("id")
 	if err := a.rp.DeleteCredential(ctx, cur.sess.Username, id); err != nil {

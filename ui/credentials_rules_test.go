@@ -102,7 +102,7 @@ func TestCredentialRoutesNeeds(t *testing.T) {
 		wantOptions, wantDelete string
 	}{
 		{"none", func(b *browser) {}, codeUnauthenticated, codeUnauthenticated},
-		{"password", func(b *browser) { b.password("alice") }, codeElevationRequired, codeElevationRequired},
+		{"password", func(b *browser) { b.password("alice") }, codeTwoFactorRequired, codeTwoFactorRequired},
 		{"password and mailbox", func(b *browser) { b.password("alice"); b.elevate("alice") }, codeTwoFactorRequired, codeTwoFactorRequired},
 		{"two factors, not elevated", func(b *browser) { b.password("alice"); b.secondFactor(key) }, codeElevationRequired, codeElevationRequired},
 		{"two factors and mailbox", func(b *browser) { b.password("alice"); b.secondFactor(key); b.elevate("alice") }, "", ""},

@@ -84,13 +84,12 @@ func TestRenameCredential(t *testing.T) {
 func TestDeleteCredential(t *testing.T) {
 	f := newCredentialsFixture(t)
 	path := "/api/webauthn/credentials/" + f.aliceIDs[1]
-	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusForbidden, codeElevationRequired)
+	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusForbidden, codeTwoFactorRequired)
 	f.p.browser(t).send(http.MethodDelete, path, "").want(t, http.StatusUnauthorized, codeUnauthenticated)
 
 	f.alice.elevate("alice")
 	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusForbidden, codeTwoFactorRequired)
-	f.alice.secondFactor(f.aliceKey).want(t, http.StatusOK, "")
-	f.alice.elevate("alice")
+	f.alice.secondFactor(f.aliceKey).want(t, http.StatusOK, "") // the elevation carries over
 	f.alice.send(http.MethodDelete, "/api/webauthn/credentials/"+f.bobID, "").want(t, http.StatusNotFound, webauthn.ErrCredentialNotFound.Code)
 	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusNoContent, "")
 	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusNotFound, webauthn.ErrCredentialNotFound.Code)

@@ -35,6 +35,8 @@ type Directory struct {
 
 	reloadMu sync.Mutex
 	stamp    fileStamp // of the last file read, good or bad; guarded by reloadMu
+
+	rev revocations // see OnRevoke
 }
 
 // New reads and validates the users file named by cfg. A missing or invalid

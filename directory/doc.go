@@ -44,4 +44,8 @@
 //     immutable snapshot and swaps it in atomically. A reload that fails keeps
 //     the previous snapshot.
 //   - Users and their groups are handed out as copies.
+//   - OnRevoke's function hears of every user who loses access (disabled, or
+//     gone from the file) at the reload that takes it away, and of the users
+//     disabled in the file when it is registered; names it fails for are
+//     passed again at each later look until it succeeds.
 package directory

@@ -13,8 +13,12 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// boltBucket is the bucket of the shared bbolt file that BoltStore owns.
-var boltBucket = []byte("sessions")
+// The buckets of the shared bbolt file that BoltStore owns: its keys and
+// values, and the members of its sets (set, 0, member -> expiry).
+var (
+	boltBucket     = []byte("sessions")
+	boltSetsBucket = []byte("session_sets")
+)
 
 const (
 	// boltSweepInterval is how often expired entries are removed from the file.
@@ -49,7 +53,10 @@ func NewBoltStore(db *bbolt.DB, logger *slog.Logger) (*BoltStore, error) {
 
 func newBoltStore(db *bbolt.DB, logger *slog.Logger, now func() time.Time, sweepEvery time.Duration) (*BoltStore, error) {
 	err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(boltBucket)
+		if _, err := tx.CreateBucketIfNotExists(boltBucket); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(boltSetsBucket)
 		return err
 	})
 	if err != nil {

@@ -9,7 +9,22 @@
 // counted from the last recorded activity, which remember-me sessions do not
 // have. Every change of level, elevation or sign-in issues a new ID and deletes
 // the old one. PutState and TakeState keep WebAuthn challenges and one-time
-// codes in the same store, under their own namespace.
+// codes in the same store, under their own namespace; EphemeralStates keeps the
+// state of ceremonies anyone may begin (passkey sign-in options) where it costs
+// no durable write: in memory (bounded, oldest first) on the embedded store,
+// in Redis when sessions are there.
+//
+// Issue records each session in a set per user (Store.AddMember), before it
+// stores the session; EndUser deletes every session of a user, which cmd/keygate
+// calls when the users file disables or removes the user, so that enabling
+// them again revives nothing.
+//
+// A request may carry several session cookies (one from an older cookie
+// domain, or one a sibling host planted on a narrower path, which the browser
+// sends first). LoadRequest ignores IDs that name no valid session and honours
+// none when two name live sessions, so the order of the cookies, which the
+// sender controls, never chooses the session; CookieValue returns an ID only
+// when it is unambiguous; CookieValues lists them all for sign-out.
 //
 // Sessions live in a Store: BoltStore, a bucket of the bbolt file Keygate
 // already keeps, for one instance; RedisStore (standalone, Sentinel or Cluster)
@@ -60,7 +75,11 @@
 //     long before its inactivity limit. They go to a record apart from the session,
 //     so a late activity write can never bring back a destroyed or rotated session.
 //   - Cookie domains do not nest (Config.Validate rejects it), so one host is
-//     covered by exactly one cookie domain and a browser sends one session cookie.
+//     covered by exactly one cookie domain and Keygate's own cookies never
+//     collide; other session cookies a browser sends are resolved as above.
+//   - A session exists only once it is in its user's set: EndUser finds every
+//     session issued since the index existed. Sets live apart from keys, and
+//     each member expires with its session.
 //
 // # What it does not do
 //

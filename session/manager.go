@@ -34,6 +34,7 @@ type Manager struct {
 	logger     *slog.Logger
 	gate       *activityGate
 	cache      *sessionCache
+	ephemeral  States           // see EphemeralStates
 	now        func() time.Time // time.Now; tests replace it
 }
 
@@ -47,7 +48,7 @@ func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) 
 		return nil, fmt.Errorf("invalid session config: %w", err)
 	}
 	inactivity := orDefault(cfg.Inactivity, DefaultInactivity)
-	return &Manager{
+	m := &Manager{
 		name:       cmp.Or(cfg.Name, DefaultCookieName),
 		sameSite:   sameSite(cfg.SameSite),
 		expiration: orDefault(cfg.Expiration, DefaultExpiration),
@@ -59,7 +60,9 @@ func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) 
 		gate:       newActivityGate(min(inactivity/10, time.Minute)),
 		cache:      newSessionCache(CacheTTL, cacheEntries),
 		now:        time.Now,
-	}, nil
+	}
+	m.ephemeral = ephemeralStates(m, store)
+	return m, nil
 }
 
 func sameSite(s string) http.SameSite {

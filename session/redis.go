@@ -37,8 +37,9 @@ const (
 // Sentinel-managed master or a Redis Cluster, reached over a connection pool.
 // Every key is prefixed with "keygate:". It needs Redis 6.2 or later (GETDEL).
 type RedisStore struct {
-	client redis.UniversalClient
-	prefix string
+	client    redis.UniversalClient
+	prefix    string
+	addMember *redis.Script // see addMemberLua
 
 	closeOnce sync.Once
 	closeErr  error
@@ -73,7 +74,7 @@ func newRedisStore(cfg RedisConfig, logger *slog.Logger, prefix string) (*RedisS
 	}
 	logger.With("component", "session.redis").Info("connected to redis",
 		"mode", cfg.mode(), "addresses", opts.Addrs, "tls", cfg.TLS.Enabled)
-	return &RedisStore{client: client, prefix: prefix}, nil
+	return &RedisStore{client: client, prefix: prefix, addMember: redis.NewScript(addMemberLua)}, nil
 }
 
 // redisOptions translates cfg, reading the password and CA files it names.

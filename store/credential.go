@@ -107,6 +107,34 @@ func (s *Store) AddCredential(ctx context.Context, user string, c Credential) er
 	return nil
 }
 
+// ErrHasCredential is returned by AddFirstCredential when the user has a
+// credential already.
+var ErrHasCredential = errors.New("store: user has a credential")
+
+// AddFirstCredential adds c as AddCredential does, but only when the user has
+// no credential: the check and the add are one transaction, so of a first
+// credential and another added at once, one fails with ErrHasCredential. It is
+// how an identity check without a credential (a password and a mailbox)
+// registers the first key of an account and never a further one.
+func (s *Store) AddFirstCredential(ctx context.Context, user string, c Credential) error {
+	c, err := s.newCredential(user, c)
+	if err != nil {
+		return fmt.Errorf("adding first credential: %w", err)
+	}
+	err = s.update(ctx, func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(bucketCredentials).Bucket([]byte(user)); b != nil {
+			if k, _ := b.Cursor().First(); k != nil {
+				return ErrHasCredential
+			}
+		}
+		return addCredential(tx, user, c)
+	})
+	if err != nil {
+		return fmt.Errorf("adding first credential: %w", err)
+	}
+	return nil
+}
+
 // EnrollCredential adds a credential as AddCredential does and uses up the
 // invite of token, in one transaction: the invite is used exactly when the
 // credential is stored. It returns ErrNoInvite, and changes nothing, unless

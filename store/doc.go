@@ -30,6 +30,9 @@
 //     checks the invite, deletes it and adds the credential in one read-write
 //     transaction: a token works once even under concurrency, never after it
 //     expires, and is used exactly when a credential is stored with it.
+//   - AddFirstCredential checks that the user has no credential and adds one
+//     in one read-write transaction: of a first credential and another added
+//     at once, one fails with ErrHasCredential.
 //   - The audit trail is bounded: the latest DefaultAuditLimit events.
 //
 // # Caveats

@@ -47,6 +47,7 @@ type testEnv struct {
 	logs     *lockedBuffer
 	store    *store.Store
 	rp       *webauthn.RP
+	db       *bbolt.DB
 	notes    string // the notifier's file
 }
 
@@ -149,7 +150,7 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = ErrorHandler(logger)
 	h.Register(e)
-	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, notes: notes}
+	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, db: db, notes: notes}
 }
 
 func newTestDB(t *testing.T) *bbolt.DB {

@@ -33,12 +33,27 @@ var (
 	hdrNoStore        = []string{"no-store"}
 )
 
-// securityHeaders sets the security headers on every answer of a portal route.
-// Routes of other packages (the proxies' forward-auth checks) do not get them:
-// those answers never render. Errors get them from the error handler.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// hdrHSTS is the Strict-Transport-Security of an https portal: a year,
+// for the portal's host only (the apps under the cookie domain are the
+// operator's to decide).
+var hdrHSTS = []string{"max-age=31536000"}
+
+// pageHeaders sets the security headers of the portal's routes.
+type pageHeaders struct {
+	domains domains
+}
+
+// set is the middleware that sets the security headers on every answer of a
+// portal route, and Strict-Transport-Security when the request host's portal
+// is https; an error answer keeps them, as the error handler adds to the
+// headers set here. Routes of other packages (the proxies' forward-auth
+// checks) do not get them: those answers never render.
+func (p *pageHeaders) set(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		setSecurityHeaders(c)
+		if d, ok := p.domains.DomainFor(c.Request().Host); ok && d.PortalURL != nil && d.PortalURL.Scheme == "https" {
+			c.Response().Header()["Strict-Transport-Security"] = hdrHSTS
+		}
 		return next(c)
 	}
 }

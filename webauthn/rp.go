@@ -23,6 +23,7 @@ type credentialStore interface {
 	UserByHandle(ctx context.Context, handle []byte) (string, error)
 	Credentials(ctx context.Context, user string) ([]store.Credential, error)
 	AddCredential(ctx context.Context, user string, c store.Credential) error
+	AddFirstCredential(ctx context.Context, user string, c store.Credential) error
 	EnrollCredential(ctx context.Context, user string, c store.Credential, token string) error
 	RenameCredential(ctx context.Context, user string, id []byte, description string) (store.Credential, error)
 	DeleteCredential(ctx context.Context, user string, id []byte) error

@@ -164,6 +164,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	if a.users, err = directory.New(cfg.Users, logger); err != nil {
 		return nil, err
 	}
+	a.users.OnRevoke(ctx, endSessions(a.sessions))
 	go a.users.Watch(ctx)
 	gate, err := authz.New(cfg.Authz(), a.sessions, engine, directoryUsers{a.users}, logger)
 	if err != nil {

@@ -95,7 +95,7 @@ func (p *Postgres) psql(database, sql string) ([]byte, error) {
 	host, port, _ := net.SplitHostPort(p.Addr)
 	cmd := exec.Command(filepath.Join(p.bin, "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
 		"-h", host, "-p", port, "-U", p.User, "-d", database, "-c", sql)
-	cmd.Env = append(os.Environ(), "PGPASSWORD="+p.Password, "PGCONNECT_TIMEOUT=2")
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+p.Password, "PGCONNECT_TIMEOUT=15")
 	return cmd.CombinedOutput()
 }
 

@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -80,5 +84,65 @@ func TestFoldDescriptionMatchesSameDescription(t *testing.T) {
 				t.Errorf("%q vs %q: fold keys equal %v, sameDescription %v", a, b, got, want)
 			}
 		}
+	}
+}
+
+// TestPostgresReplicasRace runs the races of the conformance suite across
+// two stores with their own pools on one database, as two replicas: one
+// invite enrolls once, one counter value signs in once.
+func TestPostgresReplicasRace(t *testing.T) {
+	pg := testenv.StartPostgres(t)
+	db := pg.NewDatabase(t)
+	ctx := context.Background()
+	var replicas [2]*Store
+	for i := range replicas {
+		s, err := Open(ctx, postgresConfig(pg, db), slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		replicas[i] = s
+	}
+	token, err := replicas[0].CreateInvite(ctx, "alice", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 10
+	var enrolled, signedIn, refused atomic.Int32
+	var wg sync.WaitGroup
+	for r := range rounds {
+		for i, s := range replicas {
+			wg.Go(func() {
+				c := testCredential(fmt.Sprintf("id-%d-%d", r, i), fmt.Sprintf("Key %d %d", r, i))
+				if s.EnrollCredential(ctx, "alice", c, token) == nil {
+					enrolled.Add(1)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if got := enrolled.Load(); got != 1 {
+		t.Fatalf("enrollments with one invite on two replicas: %d succeeded, want 1", got)
+	}
+	creds, err := replicas[1].Credentials(ctx, "alice")
+	if err != nil || len(creds) != 1 {
+		t.Fatalf("alice's credentials: %d, %v; want 1", len(creds), err)
+	}
+	id := creds[0].ID
+	for i, s := range replicas {
+		wg.Go(func() {
+			switch err := s.UpdateAfterLogin(ctx, "alice", id, 100, false, time.Now()); {
+			case err == nil:
+				signedIn.Add(1)
+			case errors.Is(err, ErrSignCount):
+				refused.Add(1)
+			default:
+				t.Errorf("replica %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if signedIn.Load() != 1 || refused.Load() != 1 {
+		t.Errorf("sign-ins with counter 100 on two replicas: %d recorded, %d refused; want 1 and 1", signedIn.Load(), refused.Load())
 	}
 }

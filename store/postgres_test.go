@@ -146,3 +146,38 @@ func TestPostgresReplicasRace(t *testing.T) {
 		t.Errorf("sign-ins with counter 100 on two replicas: %d recorded, %d refused; want 1 and 1", signedIn.Load(), refused.Load())
 	}
 }
+
+// TestPostgresTLS connects to a server that takes TCP clients only over TLS:
+// with TLS and its CA the store opens; without TLS, with the system roots or
+// with another server name it does not.
+func TestPostgresTLS(t *testing.T) {
+	pg, caFile, serverName := testenv.PostgresTLS(t)
+	db := pg.NewDatabase(t)
+	tests := []struct {
+		name string
+		tls  PostgresTLS
+		ok   bool
+	}{
+		{"tls with the CA", PostgresTLS{Enabled: true, ServerName: serverName, CAFile: caFile}, true},
+		{"no tls", PostgresTLS{}, false},
+		{"system roots", PostgresTLS{Enabled: true, ServerName: serverName}, false},
+		{"other name", PostgresTLS{Enabled: true, ServerName: "other.keygate.test", CAFile: caFile}, false},
+		{"address host as name", PostgresTLS{Enabled: true, CAFile: caFile}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := postgresConfig(pg, db)
+			cfg.Postgres.TLS = tc.tls
+			if err := cfg.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			s, err := Open(context.Background(), cfg, slog.New(slog.DiscardHandler))
+			if err == nil {
+				s.Close()
+			}
+			if (err == nil) != tc.ok {
+				t.Errorf("Open: got %v, want success %v", err, tc.ok)
+			}
+		})
+	}
+}

@@ -40,6 +40,21 @@ type Postgres struct {
 // stopped by its PID and the directory removed when the test ends.
 func StartPostgres(t testing.TB) *Postgres {
 	t.Helper()
+	return startPostgres(t, nil)
+}
+
+// PostgresTLS starts a server like StartPostgres that accepts TCP connections
+// only over TLS (hostssl), with a certificate for serverName (and no IP
+// address) signed by a fresh CA whose PEM file is caFile.
+func PostgresTLS(t testing.TB) (pg *Postgres, caFile, serverName string) {
+	t.Helper()
+	serverName = "postgres.keygate.test"
+	pki := NewPKI(t, serverName)
+	return startPostgres(t, &pki), pki.CAFile, serverName
+}
+
+func startPostgres(t testing.TB, pki *PKI) *Postgres {
+	t.Helper()
 	server := Require(t, postgresBinary, "postgresql")
 	cred, err := postgresCredential()
 	if err != nil {
@@ -55,10 +70,14 @@ func StartPostgres(t testing.TB) *Postgres {
 		t.Fatalf("testenv: %v", err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(server, "-D", filepath.Join(dir, "data"), "-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+dir,
+	args := []string{"-D", filepath.Join(dir, "data"), "-p", strconv.Itoa(port),
+		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir,
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=200")
+		"-c", "max_connections=200"}
+	if pki != nil {
+		args = append(args, postgresTLS(t, dir, *pki, cred)...)
+	}
+	cmd := exec.Command(server, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
@@ -103,12 +122,7 @@ func (p *Postgres) psql(database, sql string) ([]byte, error) {
 func (p *Postgres) initdb(t testing.TB, dir string, cred *syscall.Credential) {
 	t.Helper()
 	pwfile := filepath.Join(dir, "pwfile")
-	if err := os.WriteFile(pwfile, []byte(p.Password+"\n"), 0o600); err != nil {
-		t.Fatalf("testenv: %v", err)
-	}
-	if err := os.Chown(pwfile, int(cred.Uid), int(cred.Gid)); err != nil {
-		t.Fatalf("testenv: %v", err)
-	}
+	writeOwned(t, pwfile, []byte(p.Password+"\n"), cred)
 	cmd := exec.Command(filepath.Join(p.bin, "initdb"), "-D", filepath.Join(dir, "data"),
 		"-U", p.User, "--pwfile", pwfile, "--auth", "scram-sha-256", "-E", "UTF8",
 		"--locale", "C", "--no-sync")
@@ -116,6 +130,35 @@ func (p *Postgres) initdb(t testing.TB, dir string, cred *syscall.Credential) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("testenv: initdb: %v\n%s", err, tail(out))
+	}
+}
+
+// postgresTLS puts the certificate and key where the server (as the postgres
+// user) may read them, allows TCP clients only over TLS, and returns the
+// server's TLS flags.
+func postgresTLS(t testing.TB, dir string, pki PKI, cred *syscall.Credential) []string {
+	t.Helper()
+	for _, f := range []struct{ from, to string }{{pki.CertFile, "server.crt"}, {pki.KeyFile, "server.key"}} {
+		b, err := os.ReadFile(f.from)
+		if err != nil {
+			t.Fatalf("testenv: %v", err)
+		}
+		writeOwned(t, filepath.Join(dir, f.to), b, cred)
+	}
+	hba := "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n"
+	writeOwned(t, filepath.Join(dir, "data", "pg_hba.conf"), []byte(hba), cred)
+	return []string{"-c", "ssl=on", "-c", "ssl_cert_file=" + filepath.Join(dir, "server.crt"),
+		"-c", "ssl_key_file=" + filepath.Join(dir, "server.key")}
+}
+
+// writeOwned writes a file of mode 0600 that the user of cred owns.
+func writeOwned(t testing.TB, path string, data []byte, cred *syscall.Credential) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	if err := os.Chown(path, int(cred.Uid), int(cred.Gid)); err != nil {
+		t.Fatalf("testenv: %v", err)
 	}
 }
 

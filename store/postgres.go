@@ -12,11 +12,16 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// connectTimeout bounds each new connection to the server, so that a start
+// against an unreachable server fails instead of hanging.
+const connectTimeout = 5 * time.Second
 
 // pgBackend keeps the store's data in PostgreSQL tables (see migrations/).
 type pgBackend struct {
@@ -74,6 +79,7 @@ func poolConfig(cfg PostgresConfig) (*pgxpool.Config, error) {
 		}
 	}
 	pc.ConnConfig.Fallbacks = nil
+	pc.ConnConfig.ConnectTimeout = connectTimeout
 	return pc, nil
 }
 

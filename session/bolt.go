@@ -30,11 +30,18 @@ const (
 	boltHeader = 8
 )
 
+// BoltFile runs transactions on the bbolt file that the store package owns
+// (*store.File); a *bbolt.DB also satisfies it, as in tests.
+type BoltFile interface {
+	View(fn func(*bbolt.Tx) error) error
+	Update(fn func(*bbolt.Tx) error) error
+}
+
 // BoltStore is the embedded Store: one bucket, "sessions", in the bbolt file that
 // the rest of Keygate also uses. Each value carries its expiry; expired entries read
 // as absent and a background goroutine removes them until Close.
 type BoltStore struct {
-	db     *bbolt.DB
+	db     BoltFile
 	logger *slog.Logger
 	now    func() time.Time
 
@@ -47,11 +54,11 @@ var _ Store = (*BoltStore)(nil)
 
 // NewBoltStore creates the "sessions" bucket in db when missing and starts the sweeper.
 // Close stops the sweeper; it does not close db, which its opener owns.
-func NewBoltStore(db *bbolt.DB, logger *slog.Logger) (*BoltStore, error) {
+func NewBoltStore(db BoltFile, logger *slog.Logger) (*BoltStore, error) {
 	return newBoltStore(db, logger, time.Now, boltSweepInterval)
 }
 
-func newBoltStore(db *bbolt.DB, logger *slog.Logger, now func() time.Time, sweepEvery time.Duration) (*BoltStore, error) {
+func newBoltStore(db BoltFile, logger *slog.Logger, now func() time.Time, sweepEvery time.Duration) (*BoltStore, error) {
 	err := db.Update(func(tx *bbolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(boltBucket); err != nil {
 			return err

@@ -92,6 +92,7 @@
 // # Who may import it
 //
 // Packages authz, ui and webauthn, and cmd/keygate for wiring. It is the only
-// package that imports go-redis, and it uses bbolt only through the *bbolt.DB
-// that cmd/keygate opens; neither library's types appear in its API except that DB.
+// package that imports go-redis, and it uses bbolt only through BoltFile, the
+// transactions of the file that the store package opens and owns (*store.File);
+// neither library's types appear in its API except bbolt's Tx in BoltFile.
 package session

@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-func TestAddFirstCredential(t *testing.T) {
-	s, _ := newTestStore(t)
+func testAddFirstCredential(t *testing.T, open opener) {
+	s, _ := open(t)
 	ctx := context.Background()
 	if err := s.AddFirstCredential(ctx, "alice", testCredential("a", "One")); err != nil {
 		t.Fatalf("first credential: %v", err)
@@ -32,9 +32,9 @@ func TestAddFirstCredential(t *testing.T) {
 	}
 }
 
-// TestAddFirstCredentialRace adds many first credentials at once: exactly one is stored.
-func TestAddFirstCredentialRace(t *testing.T) {
-	s, _ := newTestStore(t)
+// testAddFirstCredentialRace adds many first credentials at once: exactly one is stored.
+func testAddFirstCredentialRace(t *testing.T, open opener) {
+	s, _ := open(t)
 	const n = 16
 	var wins atomic.Int32
 	var wg sync.WaitGroup

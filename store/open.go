@@ -21,13 +21,13 @@ const lockTimeout = time.Second
 // process at a time, so admin commands reach a running daemon another way.
 var ErrLocked = errors.New("database is locked by another keygate process")
 
-// Open opens the bbolt file named by cfg, creating it (its directory with mode
-// 0700, the file with mode 0600) only when no file exists. An existing file is
-// checked first: an empty, truncated or damaged one fails with ErrDamaged, which
-// names the file and what to do; it is never replaced. Open waits about a second
-// for a lock held by another process and then fails with ErrLocked. The caller
-// opens the file once and shares the *bbolt.DB between session.NewBoltStore and New.
-func Open(cfg Config) (*bbolt.DB, error) {
+// openFile opens the bbolt file named by cfg, creating it (its directory with
+// mode 0700, the file with mode 0600) only when no file exists. An existing file
+// is checked first: an empty, truncated or damaged one fails with ErrDamaged,
+// which names the file and what to do; it is never replaced. openFile waits about
+// a second for a lock held by another process and then fails with ErrLocked. The
+// store owns the file; the session package reaches it through File.
+func openFile(cfg Config) (*bbolt.DB, error) {
 	path := cfg.Path
 	if path == "" {
 		path = DefaultPath

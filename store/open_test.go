@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,22 +18,18 @@ import (
 func filledFile(t *testing.T) (string, int64) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "keygate.db")
-	db, err := Open(Config{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
+	s, err := Open(ctx, Config{Path: path}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range 300 {
 		user := fmt.Sprintf("user%03d", i)
 		if _, err := s.UserHandle(ctx, user); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Close(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	info, err := os.Stat(path)
@@ -97,7 +94,7 @@ func TestOpenRefusesDamagedFile(t *testing.T) {
 			path, size := filledFile(t)
 			tt.damage(t, path, size)
 			before, _ := os.ReadFile(path)
-			db, err := Open(Config{Path: path})
+			db, err := openFile(Config{Path: path})
 			if err == nil {
 				db.Close()
 				t.Fatalf("Open(%s) = nil error, want ErrDamaged", tt.name)
@@ -116,14 +113,14 @@ func TestOpenRefusesDamagedFile(t *testing.T) {
 
 func TestOpenCreatesOnlyWhenMissing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "keygate.db")
-	db, err := Open(Config{Path: path})
+	db, err := openFile(Config{Path: path})
 	if err != nil {
 		t.Fatalf("Open(missing) = %v, want a new database", err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(Config{Path: path})
+	db, err = openFile(Config{Path: path})
 	if err != nil {
 		t.Fatalf("Open(existing) = %v, want it opened", err)
 	}
@@ -133,7 +130,7 @@ func TestOpenCreatesOnlyWhenMissing(t *testing.T) {
 func TestOpenAfterRefusalReleasesLock(t *testing.T) {
 	path, size := filledFile(t)
 	overwrite(func(p int64) int64 { return p / 3 }, 0x11)(t, path, size)
-	if _, err := Open(Config{Path: path}); !errors.Is(err, ErrDamaged) {
+	if _, err := openFile(Config{Path: path}); !errors.Is(err, ErrDamaged) {
 		t.Fatalf("Open = %v, want ErrDamaged", err)
 	}
 	// bbolt locks the file; a refused open must not keep the lock.

@@ -14,7 +14,7 @@ func TestAnonymousPasskeyOptionsWriteNothing(t *testing.T) {
 	p := newPortal(t, ceremonyConfig(), nil)
 	key := newDevice(virtualwebauthn.KeyTypeEC2, true)
 	p.withKey(t, "alice", key)
-	writes := func() int64 { st := p.db.Stats(); return st.TxStats.GetWrite() }
+	writes := p.file.Writes
 	before := writes()
 	for range 20 {
 		p.browser(t).post("/api/login/passkey/options", map[string]any{}).want(t, http.StatusOK, "")

@@ -16,8 +16,7 @@ import (
 )
 
 // credentialStore is where the relying party keeps credentials and user
-// handles. *store.Store implements it; a shared store for several replicas
-// can implement it later.
+// handles: *store.Store, on the bbolt file or on PostgreSQL shared by replicas.
 type credentialStore interface {
 	UserHandle(ctx context.Context, user string) ([]byte, error)
 	UserByHandle(ctx context.Context, handle []byte) (string, error)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"go.etcd.io/bbolt"
 
 	"github.com/keygate/keygate/authz"
 	"github.com/keygate/keygate/config"
@@ -154,7 +153,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 			a.close()
 		}
 	}()
-	if err := a.openStores(cfg, logger); err != nil {
+	if err := a.openStores(ctx, cfg, logger); err != nil {
 		return nil, err
 	}
 	engine, err := policy.New(cfg.AccessControl)
@@ -196,22 +195,18 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 }
 
 // openStores creates the default users file when it is missing, opens the
-// bbolt file and builds the credential store and the session manager on it (or
-// on Redis). What it opened is closed by a.close.
-func (a *app) openStores(cfg *config.Config, logger *slog.Logger) error {
+// store (the bbolt file or PostgreSQL) and builds the session manager on the
+// store's file (or on Redis). What it opened is closed by a.close.
+func (a *app) openStores(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	var err error
 	if a.usersCreated, err = directory.CreateDefault(cfg.Users.Path()); err != nil {
 		return fmt.Errorf("creating default users file: %w", err)
 	}
-	db, err := store.Open(cfg.Storage)
-	if err != nil {
+	if a.store, err = store.Open(ctx, cfg.Storage, logger); err != nil {
 		return err
 	}
-	a.closers = append(a.closers, db.Close)
-	if a.store, err = store.New(db); err != nil {
-		return err
-	}
-	sessionStore, err := newSessionStore(cfg.Session, db, logger)
+	a.closers = append(a.closers, a.store.Close)
+	sessionStore, err := newSessionStore(cfg.Session, a.store, logger)
 	if err != nil {
 		return err
 	}
@@ -220,10 +215,16 @@ func (a *app) openStores(cfg *config.Config, logger *slog.Logger) error {
 	return err
 }
 
-// newSessionStore picks Redis when it is configured and the embedded store otherwise.
-func newSessionStore(cfg session.Config, db *bbolt.DB, logger *slog.Logger) (session.Store, error) {
-	if !cfg.Redis.Enabled() {
-		return session.NewBoltStore(db, logger)
+// newSessionStore picks Redis when it is configured and the embedded store,
+// in the store's bbolt file, otherwise. Config refuses PostgreSQL storage
+// without Redis, so the file is there when it is needed.
+func newSessionStore(cfg session.Config, st *store.Store, logger *slog.Logger) (session.Store, error) {
+	if cfg.Redis.Enabled() {
+		return session.NewRedisStore(cfg.Redis, logger)
 	}
-	return session.NewRedisStore(cfg.Redis, logger)
+	file, ok := st.File()
+	if !ok {
+		return nil, errEmbeddedSessionsNeedFile
+	}
+	return session.NewBoltStore(file, logger)
 }

@@ -184,7 +184,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	}
 	primary := a.sessions.Domains()[0].PortalURL
 	a.portal = primary.String()
-	a.admin = &localAdmin{store: a.store, users: a.users, portal: primary}
+	a.admin = &localAdmin{store: a.store, users: a.users, portal: primary, localSessions: localSessions{a.sessions}}
 	a.echo, err = newEcho(cfg.Authz(), logger)
 	if err != nil {
 		return nil, err

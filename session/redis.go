@@ -67,6 +67,7 @@ func newRedisStore(cfg RedisConfig, logger *slog.Logger, prefix string) (*RedisS
 		return nil, err
 	}
 	client := redis.NewUniversalClient(opts)
+	watchCluster(client)
 	ctx, cancel := context.WithTimeout(context.Background(), redisPingTimeout)
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {

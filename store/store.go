@@ -45,7 +45,7 @@ var (
 )
 
 // DefaultAuditLimit is how many audit events the store keeps.
-const DefaultAuditLimit = 10000
+const DefaultAuditLimit = 100000
 
 // Store keeps Keygate's durable data in a bbolt file shared with the session
 // package. It is safe for concurrent use.
@@ -53,6 +53,7 @@ type Store struct {
 	db         *bbolt.DB
 	now        func() time.Time
 	auditLimit int
+	failed     func() // see ObserveFailures; nil: not observed
 }
 
 // New creates the store's buckets in db when missing and returns the store.
@@ -80,7 +81,7 @@ func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(fn)
+	return s.observe(s.db.View(fn))
 }
 
 // update runs fn in one read-write transaction unless ctx is already done.
@@ -89,7 +90,7 @@ func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(fn)
+	return s.observe(s.db.Update(fn))
 }
 
 // checkUser rejects an empty username.
@@ -98,4 +99,9 @@ func checkUser(user string) error {
 		return fmt.Errorf("empty user: %w", ErrInvalid)
 	}
 	return nil
+}
+
+// Ping reports whether the bbolt file answers: it runs an empty read transaction.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.view(ctx, func(*bbolt.Tx) error { return nil })
 }

@@ -32,6 +32,8 @@ type Deps struct {
 	RP *webauthn.RP
 	// Store keeps the invites and the audit trail.
 	Store *store.Store
+	// Metrics counts sign-ins, ceremonies, bans and codes; nil counts nothing.
+	Metrics Metrics
 }
 
 // sessions is what the portal needs from *session.Manager.
@@ -68,6 +70,9 @@ type dependencies struct {
 	notifier notify.Notifier
 	rp       relyingParty
 	records  records
+	// probes are the stores GET /api/ready asks; none: always ready.
+	probes  []probe
+	metrics Metrics
 }
 
 var (
@@ -81,6 +86,7 @@ var (
 type Handler struct {
 	pages       *pages
 	status      *status
+	readiness   *readiness
 	login       *login
 	guard       *guard
 	passkey     *passkeyLogin
@@ -107,7 +113,9 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
 	if deps.Store == nil {
 		return nil, fmt.Errorf("%w: store", ErrMissingDependency)
 	}
-	d := dependencies{sessions: deps.Sessions, users: deps.Users, notifier: deps.Notifier, rp: deps.RP, records: deps.Store}
+	d := dependencies{sessions: deps.Sessions, users: deps.Users, notifier: deps.Notifier, rp: deps.RP, records: deps.Store,
+		probes:  []probe{{"database", deps.Store}, {"sessions", deps.Sessions}},
+		metrics: deps.Metrics}
 	return newHandler(cfg, d, logger, time.Now)
 }
 
@@ -127,8 +135,9 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 	}
 	reg := newRegulator(cfg.Regulation, now)
 	h := &Handler{
-		pages:  p,
-		status: &status{sessions: d.sessions, creds: d.rp},
+		pages:     p,
+		status:    &status{sessions: d.sessions, creds: d.rp},
+		readiness: &readiness{probes: d.probes, logger: logger},
 		login: &login{
 			sessions:   d.sessions,
 			users:      d.users,
@@ -159,6 +168,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/static/*", h.pages.static, read)
 
 	e.GET("/api/health", h.status.health, read)
+	e.GET("/api/ready", h.readiness.ready, read)
 	e.GET("/api/session", h.status.session, read)
 	e.POST("/api/login/password", h.login.password, write...)
 	e.POST("/api/logout", h.login.logout, write...)

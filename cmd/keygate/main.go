@@ -28,6 +28,9 @@ Usage:
   keygate credentials reset USER         delete all of USER's credentials
   keygate credentials clear-warning USER ID   clear a credential's clone warning
   keygate import-credentials FILE [--config FILE]   import a WebAuthn export (YAML), U2F keys included
+  keygate audit [--user U] [--since T] [--json] [--config FILE]   print the audit trail
+  keygate healthcheck [--ready] [--config FILE]   exit 0 when the daemon answers /api/health (/api/ready)
+  keygate version                        print the version and build information
 `
 
 func main() {
@@ -66,6 +69,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return credentials(ctx, args, stdout, stderr)
 	case "import-credentials":
 		return importCredentials(ctx, args, stdout, stderr)
+	case "audit":
+		return audit(ctx, args, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args, stdout, stderr)
+	case "version", "--version":
+		return printVersion(args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

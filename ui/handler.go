@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -94,6 +95,7 @@ type Handler struct {
 	identity    *identity
 	credentials *credentialsAPI
 	enroll      *enrollment
+	metrics     Metrics
 }
 
 // New validates cfg, applies defaults, parses the templates and returns the portal.
@@ -134,7 +136,9 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 		return nil, err
 	}
 	reg := newRegulator(cfg.Regulation, now)
+	rec := newRecorder(d.records, d.metrics, logger)
 	h := &Handler{
+		metrics:   rec.metrics,
 		pages:     p,
 		status:    &status{sessions: d.sessions, creds: d.rp},
 		readiness: &readiness{probes: d.probes, logger: logger},
@@ -142,13 +146,14 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 			sessions:   d.sessions,
 			users:      d.users,
 			regulator:  reg,
+			rec:        rec,
 			rememberMe: cfg.RememberMe > 0,
 			now:        now,
 			logger:     logger,
 		},
 		guard: &guard{domains: d.sessions, maxBody: maxBodyBytes},
 	}
-	h.addCeremonies(cfg, d, reg, logger, now)
+	h.addCeremonies(cfg, d, reg, rec, now)
 	return h, nil
 }
 
@@ -177,13 +182,23 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.POST("/api/login/passkey", h.passkey.finish, write...)
 	e.POST("/api/login/webauthn/options", h.secondStep.options, write...)
 	e.POST("/api/login/webauthn", h.secondStep.finish, write...)
-	e.POST("/api/identity/code", h.identity.code, write...)
-	e.POST("/api/identity/verify", h.identity.verify, write...)
+	e.POST("/api/identity/code", h.identity.code, h.counted(write, h.metrics.CodeSent)...)
+	e.POST("/api/identity/verify", h.identity.verify, h.counted(write, h.ceremony(ceremonyIdentity))...)
 	e.POST("/api/webauthn/credentials/options", h.credentials.options, write...)
-	e.POST("/api/webauthn/credentials", h.credentials.add, write...)
+	e.POST("/api/webauthn/credentials", h.credentials.add, h.counted(write, h.ceremony(ceremonyRegistration))...)
 	e.GET("/api/webauthn/credentials", h.credentials.list, read)
 	e.PATCH("/api/webauthn/credentials/:id", h.credentials.rename, write...)
 	e.DELETE("/api/webauthn/credentials/:id", h.credentials.remove, write...)
 	e.POST("/api/enroll/options", h.enroll.options, write...)
-	e.POST("/api/enroll", h.enroll.finish, write...)
+	e.POST("/api/enroll", h.enroll.finish, h.counted(write, h.ceremony(ceremonyEnrollment))...)
+}
+
+// counted is mw followed by middleware that counts each answer with count.
+func (h *Handler) counted(mw []echo.MiddlewareFunc, count func(result string)) []echo.MiddlewareFunc {
+	return append(slices.Clip(mw), counted(count))
+}
+
+// ceremony counts a ceremony of kind by its result.
+func (h *Handler) ceremony(kind string) func(result string) {
+	return func(result string) { h.metrics.Ceremony(kind, result) }
 }

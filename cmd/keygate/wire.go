@@ -45,6 +45,7 @@ func newEcho(trusted authz.Config, logger *slog.Logger) (*echo.Echo, error) {
 	}
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	e.HTTPErrorHandler = ui.ErrorHandler(logger)
+	routeEchoLogs(e, logger)
 	return e, nil
 }
 

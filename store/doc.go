@@ -30,7 +30,11 @@
 //     checks the invite, deletes it and adds the credential in one read-write
 //     transaction: a token works once even under concurrency, never after it
 //     expires, and is used exactly when a credential is stored with it.
-//   - The audit trail is bounded: the latest DefaultAuditLimit events.
+//   - The audit trail is bounded: the latest DefaultAuditLimit events, and
+//     PruneAudit deletes those older than the retention the daemon applies.
+//     An event's user agent is cut to MaxUserAgent bytes.
+//   - ObserveFailures sees only the store's own failures, never a missing,
+//     duplicate or invalid value: those are answers, not faults.
 //
 // # Caveats
 //

@@ -6,6 +6,18 @@
 //	keygate invite USER [--config FILE]  print a one-time enrollment URL for USER
 //	keygate credentials list|delete|reset ...  manage WebAuthn credentials
 //	keygate import-credentials FILE      import a WebAuthn export in the common YAML form
+//	keygate audit [--user U] [--since T] [--json]  print the audit trail
+//	keygate healthcheck [--ready]        exit 0 when the daemon answers /api/health (/api/ready)
+//	keygate version                      print the stamped version and the build information
+//
+// The admin commands talk to the running daemon over admin.sock beside the
+// database; with no daemon they open the database file themselves, and with
+// no database file either they refuse rather than create an empty one.
+//
+// With server.metrics_address set, serve also serves GET /metrics there, from
+// the internal/metrics registry that it hands to authz and ui. go-redis's
+// process-wide logger and echo's logger are pointed at the daemon's slog
+// logger here, once.
 //
 // Main wires every component by hand: it loads the configuration, opens the bbolt
 // file once and hands it to the stores, builds each component from its own Config,

@@ -48,6 +48,7 @@ type testEnv struct {
 	store    *store.Store
 	rp       *webauthn.RP
 	notes    string // the notifier's file
+	metrics  *fakeMetrics
 }
 
 // lockedBuffer is a log buffer that server goroutines may write while a test reads.
@@ -137,7 +138,8 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	users := &countingUsers{dir: newTestDirectory(t, logger)}
 	c := newTestClock()
 	c.t = time.Now()
-	d := dependencies{sessions: mgr, users: users, notifier: notifier, rp: rp, records: st}
+	fm := &fakeMetrics{counts: map[string]int{}}
+	d := dependencies{sessions: mgr, users: users, notifier: notifier, rp: rp, records: st, metrics: fm}
 	h, err := newHandler(cfg, d, logger, c.now)
 	if err != nil {
 		t.Fatalf("newHandler: %v", err)
@@ -149,7 +151,7 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = ErrorHandler(logger)
 	h.Register(e)
-	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, notes: notes}
+	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, notes: notes, metrics: fm}
 }
 
 func newTestDB(t *testing.T) *bbolt.DB {

@@ -96,7 +96,7 @@ func (a *attempts) failed(c echo.Context, method session.Method, user string, cr
 		result = resultClone
 	}
 	a.rec.signIn(c, method, user, id, result)
-	a.rec.banned(started, user)
+	a.rec.banned(c, started, user)
 }
 
 // succeeded forgets the user's failures and records the sign-in with the

@@ -115,7 +115,7 @@
 //   - The audit trail records every sign-in of a user the users file knows
 //     (method, result, credential, address, user agent), clone warnings,
 //     credentials added, renamed and deleted, invites redeemed, identity codes
-//     sent and verified, and sign-outs. A failed password sign-in of a name
+//     sent and verified, bans regulation starts, and sign-outs. A failed password sign-in of a name
 //     nobody has is counted in metrics only, so guessing cannot fill the trail.
 //   - GET /api/health says the process serves; GET /api/ready says every
 //     store answers (503 naming those that do not, causes in the log only).

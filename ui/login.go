@@ -84,7 +84,7 @@ func (l *login) authenticate(c echo.Context, username, password string) (directo
 		started := l.regulator.fail(username, ip)
 		l.logger.Warn("sign-in failed", "user", username, "ip", ip, "method", session.MethodPassword, "ban_started", started)
 		l.rec.signIn(c, session.MethodPassword, l.known(username), nil, resultFailure)
-		l.rec.banned(started, username)
+		l.rec.banned(c, started, l.known(username))
 		return directory.User{}, errInvalidCredentials
 	case err != nil:
 		l.rec.signIn(c, session.MethodPassword, "", nil, resultError)

@@ -15,6 +15,7 @@ const (
 	actionCodeSent       = "code_sent"
 	actionCodeVerified   = "code_verified"
 	actionSessionRevoked = "session_revoked"
+	actionBanned         = "banned"
 )
 
 // recorder writes what the portal does to the audit trail and the metrics:
@@ -52,16 +53,20 @@ func (r *recorder) signIn(c echo.Context, method session.Method, user string, cr
 	appendAudit(c.Request().Context(), r.audit, r.logger, e)
 }
 
-// banned counts a ban regulation started on a user or on an address.
-func (r *recorder) banned(started bool, user string) {
+// banned records a ban regulation started, of user and the client's address
+// or (user "") of the address alone: a metric and an audit event.
+func (r *recorder) banned(c echo.Context, started bool, user string) {
 	if !started {
 		return
 	}
+	scope := "user"
 	if user == "" {
-		r.metrics.Banned("address")
-		return
+		scope = "address"
 	}
-	r.metrics.Banned("user")
+	r.metrics.Banned(scope)
+	e := auditEvent(c, user, actionBanned, nil)
+	e.Result = scope
+	appendAudit(c.Request().Context(), r.audit, r.logger, e)
 }
 
 // event writes a change of user's account to the audit trail.

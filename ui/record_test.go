@@ -74,7 +74,7 @@ func TestPasswordSignInsAreRecorded(t *testing.T) {
 
 	got := strings.Join(auditOf(t, p, "alice"), " ")
 	want := "sign_in_failed/password/failure sign_in/password/success sign_in_failed/password/failure " +
-		"sign_in_failed/password/failure sign_in_failed/password/banned"
+		"sign_in_failed/password/failure banned//user sign_in_failed/password/banned"
 	if got != want {
 		t.Errorf("audit of alice = %s\nwant %s", got, want)
 	}

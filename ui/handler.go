@@ -195,7 +195,7 @@ func (h *Handler) Register(e *echo.Echo) {
 
 // counted is mw followed by middleware that counts each answer with count.
 func (h *Handler) counted(mw []echo.MiddlewareFunc, count func(result string)) []echo.MiddlewareFunc {
-	return append(slices.Clip(mw), counted(count))
+	return append(slices.Clip(mw), countAnswers(count))
 }
 
 // ceremony counts a ceremony of kind by its result.

@@ -80,9 +80,9 @@ func auditEvent(c echo.Context, user, action string, credential []byte) store.Ev
 		UserAgent: c.Request().UserAgent()}
 }
 
-// counted is route middleware that counts each answer of a ceremony route
+// countAnswers is route middleware that counts each answer of a ceremony route
 // with metrics: success, failure (the client's: a 4xx) or error.
-func counted(count func(result string)) echo.MiddlewareFunc {
+func countAnswers(count func(result string)) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			err := next(c)

@@ -30,6 +30,7 @@ type admin interface {
 	Reset(ctx context.Context, user string) (int, error)
 	ClearWarning(ctx context.Context, user, id string) error
 	ImportCredentials(ctx context.Context, items []importItem) ([]string, error)
+	Audit(ctx context.Context, user string, since time.Time) ([]auditRow, error)
 }
 
 // credentialRow is one credential as the admin commands show it.
@@ -72,6 +73,9 @@ func (a *localAdmin) Invite(ctx context.Context, user string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("creating invite: %w", err)
 	}
+	if err := a.record(ctx, u.Username, "invite_created", nil); err != nil {
+		return "", err
+	}
 	return enrollURL(a.portal, token), nil
 }
 
@@ -98,12 +102,19 @@ func (a *localAdmin) DeleteCredential(ctx context.Context, user, id string) erro
 	if err != nil {
 		return err
 	}
-	return a.store.DeleteCredential(ctx, user, raw)
+	if err := a.store.DeleteCredential(ctx, user, raw); err != nil {
+		return err
+	}
+	return a.record(ctx, user, "credential_deleted", raw)
 }
 
 // Reset removes all of the user's credentials.
 func (a *localAdmin) Reset(ctx context.Context, user string) (int, error) {
-	return a.store.DeleteUserCredentials(ctx, user)
+	n, err := a.store.DeleteUserCredentials(ctx, user)
+	if err != nil {
+		return n, err
+	}
+	return n, a.record(ctx, user, "credentials_reset", nil)
 }
 
 // ClearWarning clears a credential's clone warning so it may sign in again.
@@ -112,7 +123,10 @@ func (a *localAdmin) ClearWarning(ctx context.Context, user, id string) error {
 	if err != nil {
 		return err
 	}
-	return a.store.ClearCloneWarning(ctx, user, raw)
+	if err := a.store.ClearCloneWarning(ctx, user, raw); err != nil {
+		return err
+	}
+	return a.record(ctx, user, "clone_warning_cleared", raw)
 }
 
 func decodeCredentialID(id string) ([]byte, error) {

@@ -115,7 +115,10 @@ func BenchmarkForwardAuthRedirect(b *testing.B) {
 // session.Manager over the embedded store in a bbolt file, users that copy the
 // groups as the daemon's users file does, and the daemon's client-IP extractor
 // on the router: the check as the daemon runs it.
-func realHotPath(tb testing.TB) func() int {
+func realHotPath(tb testing.TB) func() int { return realHotPathMetrics(tb, nil) }
+
+// realHotPathMetrics is realHotPath counting into metrics when not nil.
+func realHotPathMetrics(tb testing.TB, metrics Metrics) func() int {
 	tb.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	db, err := bbolt.Open(filepath.Join(tb.TempDir(), "keygate.db"), 0o600, &bbolt.Options{NoSync: true})
@@ -135,6 +138,9 @@ func realHotPath(tb testing.TB) func() int {
 	h, err := New(Config{TrustedProxies: []string{"192.0.2.0/24"}}, m, benchPolicy(tb), copyingUsers{"alice": aliceIdentity}, logger)
 	if err != nil {
 		tb.Fatalf("New: %v", err)
+	}
+	if metrics != nil {
+		h.UseMetrics(metrics)
 	}
 	e := echo.New()
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(false), echo.TrustLinkLocal(false),

@@ -90,6 +90,9 @@
 //     small allocations with the session cached: the session's copy, the users
 //     file's groups, the identity header values and the joined groups (see
 //     BenchmarkForwardAuthRealManager and TestForwardAuthRealManagerAllocs).
+//   - With Metrics (UseMetrics) every answer is counted once, by endpoint,
+//     result and the index of the deciding rule, with its duration; counting
+//     adds no allocation. Without, the clock is not read for it.
 //
 // # Caveats
 //

@@ -108,6 +108,7 @@ func (f *fakeSessions) counts() (loads, writes int) {
 type fakeDecider struct {
 	mu       sync.Mutex
 	decision policy.Decision
+	rule     int
 	calls    int
 	subject  policy.Subject
 	request  policy.Request
@@ -115,12 +116,12 @@ type fakeDecider struct {
 
 var _ decider = (*fakeDecider)(nil)
 
-func (d *fakeDecider) Decide(s policy.Subject, r policy.Request) policy.Decision {
+func (d *fakeDecider) DecideRule(s policy.Subject, r policy.Request) (policy.Decision, int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.calls++
 	d.subject, d.request = s, r
-	return d.decision
+	return d.decision, d.rule
 }
 
 // The addresses the tests use: the proxy is trusted, the stranger is not.

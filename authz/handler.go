@@ -24,9 +24,10 @@ type sessions interface {
 	DomainFor(host string) (session.Domain, bool)
 }
 
-// decider applies the access rules. *policy.Engine satisfies it.
+// decider applies the access rules and names the rule that decided.
+// *policy.Engine satisfies it.
 type decider interface {
-	Decide(s policy.Subject, r policy.Request) policy.Decision
+	DecideRule(s policy.Subject, r policy.Request) (policy.Decision, int)
 }
 
 // Users is the users file as it stands now. When given to New, every answer uses
@@ -63,6 +64,7 @@ type Handler struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	headers  fixedHeaders
+	metrics  Metrics // nil: nothing is counted
 }
 
 // New returns a Handler that trusts the peers in cfg.TrustedProxies, finds
@@ -129,27 +131,39 @@ func (h *Handler) forwardAuth(c echo.Context) error { h.check(c, forwardAuth); r
 // authRequest serves /api/authz/auth-request, like forwardAuth.
 func (h *Handler) authRequest(c echo.Context) error { h.check(c, authRequest); return nil }
 
-// check answers one question: trusted peer, original request, session, decision.
+// check answers one question and, with metrics on, counts the answer.
 func (h *Handler) check(c echo.Context, ep endpoint) {
+	if h.metrics == nil {
+		h.answer(c, ep)
+		return
+	}
+	start := time.Now()
+	result, rule := h.answer(c, ep)
+	h.metrics.Answered(ep.String(), result, rule, time.Since(start))
+}
+
+// answer answers one question: trusted peer, original request, session,
+// decision. It returns the result as Metrics names it and the deciding rule.
+func (h *Handler) answer(c echo.Context, ep endpoint) (string, int) {
 	r, w := c.Request(), c.Response()
 	if !h.trustedPeer(r.RemoteAddr) {
 		h.logger.Warn("refused an authz request from an untrusted peer", "peer", r.RemoteAddr)
 		h.plain(w, http.StatusForbidden, bodyForbidden)
-		return
+		return ResultUntrusted, NoRule
 	}
 	o, err := ep.read(r.Header)
 	if err != nil {
 		h.logger.Debug("refused an authz request with a malformed original request", "err", err)
 		h.plain(w, http.StatusBadRequest, "400 Bad Request: "+err.Error()+"\n")
-		return
+		return ResultBadRequest, NoRule
 	}
 	s, level, err := h.session(r, o.name)
 	if err != nil {
 		h.logger.Error("answering 500: session lookup failed", "host", o.name, "err", err)
 		h.plain(w, http.StatusInternalServerError, bodyInternal)
-		return
+		return ResultError, NoRule
 	}
-	d := h.policy.Decide(subject(s, level), h.request(&o, h.clientIP(r)))
+	d, rule := h.policy.DecideRule(subject(s, level), h.request(&o, h.clientIP(r)))
 	h.logDecision(r.Context(), &o, s, d)
 	switch d {
 	case policy.Allow:
@@ -159,6 +173,7 @@ func (h *Handler) check(c echo.Context, ep endpoint) {
 	default:
 		h.plain(w, http.StatusForbidden, bodyForbidden)
 	}
+	return decisionName(d), rule
 }
 
 // read parses the original request in the endpoint's dialect.
@@ -263,10 +278,10 @@ func (h *Handler) logDecision(ctx context.Context, o *original, s *session.Sessi
 func decisionName(d policy.Decision) string {
 	switch d {
 	case policy.Allow:
-		return "allow"
+		return ResultAllow
 	case policy.Authenticate:
-		return "authenticate"
+		return ResultAuthenticate
 	default:
-		return "deny"
+		return ResultDeny
 	}
 }

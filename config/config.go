@@ -22,6 +22,7 @@ type Config struct {
 	Identity      ui.IdentityConfig      `koanf:"identity"`
 	Notifier      notify.Config          `koanf:"notifier"`
 	Regulation    store.RegulationConfig `koanf:"regulation"`
+	Audit         store.AuditConfig      `koanf:"audit"`
 	AccessControl policy.Config          `koanf:"access_control"`
 
 	// File is the config file that was loaded. Empty means the embedded default.
@@ -37,6 +38,10 @@ type Server struct {
 	// whose X-Forwarded-* and X-Original-* headers are honoured. Empty means
 	// loopback only (127.0.0.0/8 and ::1/128), which is also Load's default.
 	TrustedProxies []string `koanf:"trusted_proxies"`
+	// MetricsAddress is the host:port that serves Prometheus metrics on
+	// /metrics, apart from the portal. Empty means no metrics are collected
+	// or served.
+	MetricsAddress string `koanf:"metrics_address"`
 }
 
 // Log is the log section.

@@ -15,7 +15,7 @@ func TestLoadErrors(t *testing.T) {
 		want []string // lines of FormatErrors, each required
 	}{
 		{"unknown top-level key", "sesion: {}\n", nil, []string{
-			"sesion: unknown key (allowed: access_control, identity, log, notifier, regulation, server, session, storage, users, webauthn) (at keygate.yml:7)"}},
+			"sesion: unknown key (allowed: access_control, audit, identity, log, notifier, regulation, server, session, storage, users, webauthn) (at keygate.yml:7)"}},
 		{"unknown nested key", "regulation: {max_failure: 3}\n", nil, []string{
 			"regulation.max_failure: unknown key (allowed: ban, max_failures, window) (at keygate.yml:7)"}},
 		{"unknown key in a list item", "access_control:\n  rules:\n    - policy: bypass\n    - polcy: deny\n", nil, []string{
@@ -68,6 +68,12 @@ func TestLoadErrors(t *testing.T) {
 			`server.address: "localhost" is not host:port (e.g. 127.0.0.1:9091, :9091) (from KEYGATE_SERVER__ADDRESS)`}},
 		{"bad port", "server: {address: ':99999'}\n", nil, []string{
 			`server.address: ":99999": port "99999" is not a number from 1 to 65535 (at keygate.yml:7)`}},
+		{"bad metrics address", "server: {metrics_address: metrics}\n", nil, []string{
+			`server.metrics_address: "metrics" is not host:port (e.g. 127.0.0.1:9091, :9091) (at keygate.yml:7)`}},
+		{"metrics on the portal's address", "", []string{"KEYGATE_SERVER__METRICS_ADDRESS=127.0.0.1:9091"}, []string{
+			`server.metrics_address: "127.0.0.1:9091" is server.address; metrics need an address of their own (from KEYGATE_SERVER__METRICS_ADDRESS)`}},
+		{"negative audit retention", "audit: {retention: -1h}\n", nil, []string{
+			`audit.retention: -1h0m0s is negative; use a positive duration such as 2160h (at keygate.yml:7)`}},
 		{"bad CIDR in a list", "server:\n  trusted_proxies:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n", nil, []string{
 			`server.trusted_proxies[1]: "10.0.0.0/33" is not a CIDR prefix… (at keygate.yml:10)`}},
 		{"bad CIDR from env", "", []string{"KEYGATE_SERVER__TRUSTED_PROXIES=::1,proxy"}, []string{

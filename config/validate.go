@@ -14,13 +14,24 @@ import (
 // validator is what a section's Config offers to check itself.
 type validator interface{ Validate() error }
 
-// Validate checks that server.address is host:port. The trusted proxies are
+// Validate checks that server.address is host:port, and so is
+// server.metrics_address when set, on another port. The trusted proxies are
 // checked by authz's Validate (see Config.Authz), which parses them for use.
 func (s Server) Validate() error {
+	var errs []error
 	if err := checkAddress(s.Address); err != nil {
-		return &Error{Key: "server.address", Msg: err.Error()}
+		errs = append(errs, &Error{Key: "server.address", Msg: err.Error()})
 	}
-	return nil
+	if s.MetricsAddress == "" {
+		return errors.Join(errs...)
+	}
+	switch err := checkAddress(s.MetricsAddress); {
+	case err != nil:
+		errs = append(errs, &Error{Key: "server.metrics_address", Msg: err.Error()})
+	case s.MetricsAddress == s.Address:
+		errs = append(errs, &Error{Key: "server.metrics_address", Msg: fmt.Sprintf("%q is server.address; metrics need an address of their own", s.MetricsAddress)})
+	}
+	return errors.Join(errs...)
 }
 
 func checkAddress(addr string) error {

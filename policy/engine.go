@@ -97,6 +97,16 @@ func (e *Engine) candidates(host []byte) []int32 {
 // subjects whose other conditions match an anonymous subject decides Authenticate.
 // Decide does not allocate.
 func (e *Engine) Decide(s Subject, r Request) Decision {
+	d, _ := e.DecideRule(s, r)
+	return d
+}
+
+// DefaultRule is the rule index DecideRule returns when default_policy decided.
+const DefaultRule = -1
+
+// DecideRule is Decide that also returns the index of the rule that decided, in
+// the order of access_control.rules, or DefaultRule. It does not allocate.
+func (e *Engine) DecideRule(s Subject, r Request) (Decision, int) {
 	// The host stays out of q: a struct escapes as a whole, and the host's buffer
 	// must stay on the stack.
 	var buf [maxHostLen]byte
@@ -105,8 +115,8 @@ func (e *Engine) Decide(s Subject, r Request) Decision {
 	anonymous := s.anonymous()
 	for _, i := range e.candidates(host) {
 		if d, ok := e.rules[i].decide(&q, s, anonymous); ok {
-			return d
+			return d, int(i)
 		}
 	}
-	return verdict(e.fallback, 0, s, q.time)
+	return verdict(e.fallback, 0, s, q.time), DefaultRule
 }

@@ -26,6 +26,8 @@ type backend interface {
 	auditBackend
 	copyBackend
 	name() string
+	// ping returns nil when the backend answers a trivial request now.
+	ping(ctx context.Context) error
 	close() error
 }
 
@@ -69,7 +71,10 @@ type handleBackend interface {
 type auditBackend interface {
 	// appendAudit adds e and drops all but the latest limit events (limit > 0).
 	appendAudit(ctx context.Context, e Event, limit int) error
-	auditEvents(ctx context.Context, user string, limit int) ([]Event, error)
+	// auditEvents returns the events f selects, oldest first.
+	auditEvents(ctx context.Context, f AuditFilter) ([]Event, error)
+	// pruneAudit deletes up to max of the oldest events older than before.
+	pruneAudit(ctx context.Context, before time.Time, max int) (int, error)
 }
 
 // copyBackend reads and writes everything at once, for migrations between

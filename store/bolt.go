@@ -58,6 +58,10 @@ func (b *boltBackend) view(ctx context.Context, fn func(*bbolt.Tx) error) error 
 	return b.db.View(fn)
 }
 
+func (b *boltBackend) ping(ctx context.Context) error {
+	return b.view(ctx, func(*bbolt.Tx) error { return nil })
+}
+
 // update runs fn in one read-write transaction unless ctx is already done.
 // When fn fails nothing it wrote is kept.
 func (b *boltBackend) update(ctx context.Context, fn func(*bbolt.Tx) error) error {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.etcd.io/bbolt"
 )
@@ -29,16 +30,19 @@ func (b *boltBackend) appendAudit(ctx context.Context, e Event, limit int) error
 	})
 }
 
-func (b *boltBackend) auditEvents(ctx context.Context, user string, limit int) ([]Event, error) {
+func (b *boltBackend) auditEvents(ctx context.Context, f AuditFilter) ([]Event, error) {
 	var events []Event
 	err := b.view(ctx, func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
-		for k, v := c.Last(); k != nil && (limit <= 0 || len(events) < limit); k, v = c.Prev() {
+		for k, v := c.Last(); k != nil && (f.Limit <= 0 || len(events) < f.Limit); k, v = c.Prev() {
 			var e Event
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decoding audit event: %w", err)
 			}
-			if user == "" || e.User == user {
+			if !f.Since.IsZero() && e.Time.Before(f.Since) {
+				break
+			}
+			if f.User == "" || e.User == f.User {
 				events = append(events, e)
 			}
 		}
@@ -46,6 +50,25 @@ func (b *boltBackend) auditEvents(ctx context.Context, user string, limit int) (
 	})
 	slices.Reverse(events)
 	return events, err
+}
+
+func (b *boltBackend) pruneAudit(ctx context.Context, before time.Time, max int) (int, error) {
+	n := 0
+	err := b.update(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		for k, v := c.First(); k != nil && n < max; k, v = c.First() {
+			var e Event
+			if err := json.Unmarshal(v, &e); err == nil && !e.Time.Before(before) {
+				return nil
+			}
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // trimAudit deletes every event at or below seq-limit.

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Config is the storage section of the config file: the bbolt file (Path) or
 // PostgreSQL (Postgres), not both.
@@ -52,4 +55,30 @@ type RegulationConfig struct {
 	Window time.Duration `koanf:"window"`
 	// Ban is how long a user or address is refused. Zero means 10m.
 	Ban time.Duration `koanf:"ban"`
+}
+
+// DefaultAuditRetention is how long audit events are kept when
+// AuditConfig.Retention is zero: 90 days.
+const DefaultAuditRetention = 2160 * time.Hour
+
+// AuditConfig is the audit section: how long the audit trail keeps events.
+type AuditConfig struct {
+	// Retention is how long an event is kept. Zero means DefaultAuditRetention.
+	Retention time.Duration `koanf:"retention"`
+}
+
+// Validate rejects a negative retention.
+func (c AuditConfig) Validate() error {
+	if c.Retention < 0 {
+		return fmt.Errorf("audit.retention: %v is negative; use a positive duration such as 2160h", c.Retention)
+	}
+	return nil
+}
+
+// RetentionOrDefault is Retention, or DefaultAuditRetention when zero.
+func (c AuditConfig) RetentionOrDefault() time.Duration {
+	if c.Retention == 0 {
+		return DefaultAuditRetention
+	}
+	return c.Retention
 }

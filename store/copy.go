@@ -55,6 +55,7 @@ func (c Counts) String() string {
 // Export reads everything the store holds in one consistent read.
 func (s *Store) Export(ctx context.Context) (Snapshot, error) {
 	snap, err := s.b.export(ctx)
+	err = s.observe(err)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("exporting: %w", err)
 	}
@@ -66,7 +67,7 @@ func (s *Store) Export(ctx context.Context) (Snapshot, error) {
 // invite or audit event, unless replace, which deletes them first. Sessions
 // are left alone.
 func (s *Store) Load(ctx context.Context, snap Snapshot, replace bool) error {
-	if err := s.b.load(ctx, snap, replace); err != nil {
+	if err := s.observe(s.b.load(ctx, snap, replace)); err != nil {
 		return fmt.Errorf("loading: %w", err)
 	}
 	return nil

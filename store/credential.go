@@ -60,6 +60,7 @@ type Credential struct {
 // ID); none is not an error.
 func (s *Store) Credentials(ctx context.Context, user string) ([]Credential, error) {
 	creds, err := s.b.credentials(ctx, user)
+	err = s.observe(err)
 	if err != nil {
 		return nil, fmt.Errorf("loading credentials: %w", err)
 	}
@@ -72,6 +73,7 @@ func (s *Store) Credential(ctx context.Context, user string, id []byte) (Credent
 		return Credential{}, fmt.Errorf("loading credential: %w", ErrNotFound)
 	}
 	c, err := s.b.credential(ctx, user, id)
+	err = s.observe(err)
 	if err != nil {
 		return Credential{}, fmt.Errorf("loading credential: %w", err)
 	}
@@ -88,7 +90,7 @@ func (s *Store) AddCredential(ctx context.Context, user string, c Credential) er
 	if err != nil {
 		return fmt.Errorf("adding credential: %w", err)
 	}
-	if err := s.b.addCredential(ctx, user, c); err != nil {
+	if err := s.observe(s.b.addCredential(ctx, user, c)); err != nil {
 		return fmt.Errorf("adding credential: %w", err)
 	}
 	return nil
@@ -108,7 +110,7 @@ func (s *Store) AddFirstCredential(ctx context.Context, user string, c Credentia
 	if err != nil {
 		return fmt.Errorf("adding first credential: %w", err)
 	}
-	if err := s.b.addFirstCredential(ctx, user, c); err != nil {
+	if err := s.observe(s.b.addFirstCredential(ctx, user, c)); err != nil {
 		return fmt.Errorf("adding first credential: %w", err)
 	}
 	return nil
@@ -127,7 +129,7 @@ func (s *Store) EnrollCredential(ctx context.Context, user string, c Credential,
 	if token == "" {
 		return fmt.Errorf("enrolling credential: %w", ErrNoInvite)
 	}
-	if err := s.b.enrollCredential(ctx, user, c, tokenKey(token), s.now()); err != nil {
+	if err := s.observe(s.b.enrollCredential(ctx, user, c, tokenKey(token), s.now())); err != nil {
 		return fmt.Errorf("enrolling credential: %w", err)
 	}
 	return nil
@@ -164,6 +166,7 @@ func (s *Store) RenameCredential(ctx context.Context, user string, id []byte, de
 		return Credential{}, fmt.Errorf("renaming credential: %w", ErrNotFound)
 	}
 	c, err := s.b.renameCredential(ctx, user, id, d)
+	err = s.observe(err)
 	if err != nil {
 		return Credential{}, fmt.Errorf("renaming credential: %w", err)
 	}
@@ -175,7 +178,7 @@ func (s *Store) DeleteCredential(ctx context.Context, user string, id []byte) er
 	if len(id) == 0 {
 		return fmt.Errorf("deleting credential: %w", ErrNotFound)
 	}
-	if err := s.b.deleteCredential(ctx, user, id); err != nil {
+	if err := s.observe(s.b.deleteCredential(ctx, user, id)); err != nil {
 		return fmt.Errorf("deleting credential: %w", err)
 	}
 	return nil
@@ -185,6 +188,7 @@ func (s *Store) DeleteCredential(ctx context.Context, user string, id []byte) er
 // returns how many there were. The user handle is kept.
 func (s *Store) DeleteUserCredentials(ctx context.Context, user string) (int, error) {
 	n, err := s.b.deleteUserCredentials(ctx, user)
+	err = s.observe(err)
 	if err != nil {
 		return 0, fmt.Errorf("deleting credentials: %w", err)
 	}
@@ -201,6 +205,7 @@ func (s *Store) UpdateAfterLogin(ctx context.Context, user string, id []byte, si
 		return fmt.Errorf("recording sign-in: %w", ErrNotFound)
 	}
 	err := s.b.recordSignIn(ctx, user, id, signIn{count: signCount, backupState: backupState, usedAt: usedAt})
+	err = s.observe(err)
 	if err != nil {
 		return fmt.Errorf("recording sign-in: %w", err)
 	}
@@ -221,7 +226,7 @@ func (s *Store) setCloneWarning(ctx context.Context, user string, id []byte, on 
 	if len(id) == 0 {
 		return fmt.Errorf("setting clone warning: %w", ErrNotFound)
 	}
-	if err := s.b.setCloneWarning(ctx, user, id, on); err != nil {
+	if err := s.observe(s.b.setCloneWarning(ctx, user, id, on)); err != nil {
 		return fmt.Errorf("setting clone warning: %w", err)
 	}
 	return nil

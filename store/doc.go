@@ -46,7 +46,11 @@
 //   - AddFirstCredential checks that the user has no credential and adds one
 //     in one transaction: of a first credential and another added at once,
 //     one fails with ErrHasCredential.
-//   - The audit trail is bounded: the latest DefaultAuditLimit events.
+//   - The audit trail is bounded: the latest DefaultAuditLimit events, and
+//     PruneAudit deletes those older than the retention the daemon applies.
+//     An event's user agent is cut to MaxUserAgent bytes.
+//   - ObserveFailures sees only the store's own failures, never a missing,
+//     duplicate or invalid value: those are answers, not faults.
 //   - PostgreSQL's schema is versioned (migrations/NNNN_name.sql, recorded in
 //     schema_migrations) and migrated at Open under pg_advisory_lock, so that
 //     replicas starting together apply each version once.

@@ -22,6 +22,7 @@ func (s *Store) UserHandle(ctx context.Context, user string) ([]byte, error) {
 		return nil, fmt.Errorf("creating user handle: %w", err)
 	}
 	handle, err := s.b.userHandle(ctx, user, fresh)
+	err = s.observe(err)
 	if err != nil {
 		return nil, fmt.Errorf("creating user handle: %w", err)
 	}
@@ -34,6 +35,7 @@ func (s *Store) UserByHandle(ctx context.Context, handle []byte) (string, error)
 		return "", fmt.Errorf("finding user by handle: %w", ErrNotFound)
 	}
 	user, err := s.b.userByHandle(ctx, handle)
+	err = s.observe(err)
 	if err != nil {
 		return "", fmt.Errorf("finding user by handle: %w", err)
 	}

@@ -36,7 +36,7 @@ func (s *Store) CreateInvite(ctx context.Context, user string, ttl time.Duration
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.now()
-	if err := s.b.putInvite(ctx, tokenKey(token), invite{User: user, CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
+	if err := s.observe(s.b.putInvite(ctx, tokenKey(token), invite{User: user, CreatedAt: now, ExpiresAt: now.Add(ttl)})); err != nil {
 		return "", fmt.Errorf("creating invite: %w", err)
 	}
 	return token, nil
@@ -49,6 +49,7 @@ func (s *Store) PeekInvite(ctx context.Context, token string) (string, error) {
 		return "", fmt.Errorf("checking invite: %w", ErrNotFound)
 	}
 	inv, err := s.b.peekInvite(ctx, tokenKey(token), s.now())
+	err = s.observe(err)
 	if err != nil {
 		return "", fmt.Errorf("checking invite: %w", err)
 	}

@@ -68,6 +68,34 @@ func overwrite(page func(pages int64) int64, fill byte) damage {
 	}
 }
 
+// leafPageFrom returns the first page at or after from that holds keys in use
+// (a leaf), so that overwriting it damages data rather than a free page.
+func leafPageFrom(t *testing.T, path string, from int64) int64 {
+	t.Helper()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, PreLoadFreelist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var page int64 = -1
+	err = db.View(func(tx *bbolt.Tx) error {
+		for id := from; ; id++ {
+			info, err := tx.Page(int(id))
+			if err != nil || info == nil { // nil: past the pages in use
+				return err
+			}
+			if info.Type == "leaf" {
+				page = id
+				return nil
+			}
+		}
+	})
+	if err != nil || page < 0 {
+		t.Fatalf("no leaf page from %d in %s: %v", from, path, err)
+	}
+	return page
+}
+
 func TestOpenRefusesDamagedFile(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -82,7 +110,10 @@ func TestOpenRefusesDamagedFile(t *testing.T) {
 			overwrite(func(int64) int64 { return 1 }, 0x5a)(t, path, size)
 		}, "neither header page is valid"},
 		{"data page overwritten", overwrite(func(int64) int64 { return 3 }, 0xff), "damaged"},
-		{"middle page overwritten", overwrite(func(p int64) int64 { return p / 3 }, 0x11), "damaged"},
+		{"middle leaf page overwritten", func(t *testing.T, path string, size int64) {
+			page := leafPageFrom(t, path, size/4096/3)
+			overwrite(func(int64) int64 { return page }, 0x11)(t, path, size)
+		}, "damaged"},
 		{"not a database", func(t *testing.T, path string, _ int64) {
 			if err := os.WriteFile(path, []byte(strings.Repeat("hello\n", 2000)), 0o600); err != nil {
 				t.Fatal(err)

@@ -120,6 +120,10 @@ func (b *pgBackend) close() error {
 }
 
 // inTx runs fn in one transaction, committed only when fn returns nil.
+func (b *pgBackend) ping(ctx context.Context) error {
+	return b.pool.Ping(ctx)
+}
+
 func (b *pgBackend) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -27,8 +28,7 @@ func (b *pgBackend) export(ctx context.Context) (Snapshot, error) {
 		if snap.Invites, err = exportPgInvites(ctx, tx); err != nil {
 			return err
 		}
-		snap.Audit, err = queryEvents(ctx, tx, `SELECT time, user_name, action, credential_id, ip
-			FROM audit_events ORDER BY seq`)
+		snap.Audit, err = queryEvents(ctx, tx, `SELECT `+auditColumns+` FROM audit_events ORDER BY seq`)
 		return err
 	})
 	return snap, err
@@ -138,9 +138,9 @@ func clearTables(ctx context.Context, tx pgx.Tx, replace bool) error {
 func copyAudit(ctx context.Context, tx pgx.Tx, events []Event) error {
 	rows := make([][]any, len(events))
 	for i, e := range events {
-		rows[i] = []any{e.Time, e.User, e.Action, nilIfEmpty(e.CredentialID), e.IP}
+		rows[i] = auditValues(e)
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_events"},
-		[]string{"time", "user_name", "action", "credential_id", "ip"}, pgx.CopyFromRows(rows))
+		strings.Split(strings.ReplaceAll(auditColumns, " ", ""), ","), pgx.CopyFromRows(rows))
 	return err
 }

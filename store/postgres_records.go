@@ -88,9 +88,8 @@ func (b *pgBackend) enrollCredential(ctx context.Context, user string, c Credent
 func (b *pgBackend) appendAudit(ctx context.Context, e Event, limit int) error {
 	return b.inTx(ctx, func(tx pgx.Tx) error {
 		var seq int64
-		err := tx.QueryRow(ctx, `INSERT INTO audit_events (time, user_name, action, credential_id, ip)
-			VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
-			e.Time, e.User, e.Action, nilIfEmpty(e.CredentialID), e.IP).Scan(&seq)
+		err := tx.QueryRow(ctx, `INSERT INTO audit_events (`+auditColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq`, auditValues(e)...).Scan(&seq)
 		if err != nil || limit <= 0 {
 			return err
 		}
@@ -99,18 +98,38 @@ func (b *pgBackend) appendAudit(ctx context.Context, e Event, limit int) error {
 	})
 }
 
-func (b *pgBackend) auditEvents(ctx context.Context, user string, limit int) ([]Event, error) {
+func (b *pgBackend) auditEvents(ctx context.Context, f AuditFilter) ([]Event, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var max *int
-	if limit > 0 {
-		max = &limit
+	if f.Limit > 0 {
+		max = &f.Limit
 	}
-	events, err := queryEvents(ctx, b.pool, `SELECT time, user_name, action, credential_id, ip FROM audit_events
-		WHERE $1 = '' OR user_name = $1 ORDER BY seq DESC LIMIT $2`, user, max)
+	var since *time.Time
+	if !f.Since.IsZero() {
+		since = &f.Since
+	}
+	events, err := queryEvents(ctx, b.pool, `SELECT `+auditColumns+` FROM audit_events
+		WHERE ($1 = '' OR user_name = $1) AND ($2::timestamptz IS NULL OR time >= $2)
+		ORDER BY seq DESC LIMIT $3`, f.User, since, max)
 	slices.Reverse(events)
 	return events, err
+}
+
+func (b *pgBackend) pruneAudit(ctx context.Context, before time.Time, max int) (int, error) {
+	n, err := b.exec(ctx, `DELETE FROM audit_events WHERE seq IN
+		(SELECT seq FROM audit_events WHERE time < $1 ORDER BY seq LIMIT $2)`, before, max)
+	return int(n), err
+}
+
+// auditColumns are the columns of an event, in the order of auditValues and
+// of the scan in queryEvents.
+const auditColumns = `time, user_name, action, credential_id, ip, method, result, user_agent, actor`
+
+// auditValues are e's values for auditColumns.
+func auditValues(e Event) []any {
+	return []any{e.Time, e.User, e.Action, nilIfEmpty(e.CredentialID), e.IP, e.Method, e.Result, e.UserAgent, e.Actor}
 }
 
 func queryEvents(ctx context.Context, q querier, sql string, args ...any) ([]Event, error) {
@@ -120,7 +139,7 @@ func queryEvents(ctx context.Context, q querier, sql string, args ...any) ([]Eve
 	}
 	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Event, error) {
 		var e Event
-		err := row.Scan(&e.Time, &e.User, &e.Action, &e.CredentialID, &e.IP)
+		err := row.Scan(&e.Time, &e.User, &e.Action, &e.CredentialID, &e.IP, &e.Method, &e.Result, &e.UserAgent, &e.Actor)
 		return e, err
 	})
 	if len(events) == 0 {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -45,6 +46,7 @@ type Store struct {
 	b          backend
 	now        func() time.Time
 	auditLimit int
+	failed     func() // see ObserveFailures; nil: not observed
 }
 
 // newStore wraps a backend.
@@ -55,6 +57,12 @@ func newStore(b backend) *Store {
 // Close releases the file or the connection pool. The store is unusable afterwards.
 func (s *Store) Close() error {
 	return s.b.close()
+}
+
+// Ping reports whether the store answers now: a read of the bbolt file, a
+// round trip to PostgreSQL.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.observe(s.b.ping(ctx))
 }
 
 // Backend names where the data lives: "bbolt" or "postgres".

@@ -41,7 +41,7 @@ const (
 // together, per user when the user is known and per address always.
 type attempts struct {
 	regulator *regulator
-	audit     auditLog
+	rec       *recorder
 	owners    handleOwners
 	logger    *slog.Logger
 }
@@ -52,12 +52,20 @@ func errBanned(user, ip string) error {
 	return fmt.Errorf("user %q or address %s banned by regulation: %w", user, ip, webauthn.ErrInvalidCredential)
 }
 
-// banned reports whether user (when not "") or ip is refused.
-func (a *attempts) banned(user, ip string) bool {
+// banned reports whether user (when not "") or the client's address is
+// refused, and records a refusal.
+func (a *attempts) banned(c echo.Context, method session.Method, user string) bool {
+	ip := c.RealIP()
+	refused := false
 	if user == "" {
-		return a.regulator.bannedAddress(ip)
+		refused = a.regulator.bannedAddress(ip)
+	} else {
+		refused = a.regulator.banned(user, ip)
 	}
-	return a.regulator.banned(user, ip)
+	if refused {
+		a.rec.signIn(c, method, user, nil, resultBanned)
+	}
+	return refused
 }
 
 // failed records a refused sign-in with method. Only refusals (a
@@ -83,18 +91,20 @@ func (a *attempts) failed(c echo.Context, method session.Method, user string, cr
 	}
 	a.logger.Warn("sign-in failed", "user", user, "ip", ip, "method", method, "code", refusal.Code,
 		"ban_started", started, "err", err)
-	if user == "" || (!clone && method != session.MethodWebAuthn) {
-		return
-	}
-	action := actionSignInFailed
+	result := resultFailure
 	if clone {
-		action = actionCloneWarning
+		result = resultClone
 	}
-	appendAudit(ctx, a.audit, a.logger, store.Event{User: user, Action: action, CredentialID: id, IP: ip})
+	a.rec.signIn(c, method, user, id, result)
+	a.rec.banned(c, started, user)
 }
 
-// succeeded forgets the user's failures.
-func (a *attempts) succeeded(user string) { a.regulator.succeed(user) }
+// succeeded forgets the user's failures and records the sign-in with the
+// credential that made it.
+func (a *attempts) succeeded(c echo.Context, method session.Method, user string, credential []byte) {
+	a.regulator.succeed(user)
+	a.rec.signIn(c, method, user, credential, resultSuccess)
+}
 
 // appendAudit adds e to the audit trail. A failure is logged, not answered:
 // the change it records has happened.

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -205,18 +204,19 @@ func newCeremonyCookie() (string, error) {
 }
 
 // addCeremonies builds the WebAuthn, identity and enrollment parts of h.
-func (h *Handler) addCeremonies(cfg Config, d dependencies, reg *regulator, logger *slog.Logger, now func() time.Time) {
+func (h *Handler) addCeremonies(cfg Config, d dependencies, reg *regulator, rec *recorder, now func() time.Time) {
+	logger := rec.logger
 	cs := &ceremonies{states: d.sessions, anonymous: d.sessions.EphemeralStates(), ttl: d.rp.StateTTL(), now: now}
 	acc := &accountSessions{
 		sessions: d.sessions, users: d.users, rememberMe: cfg.RememberMe > 0,
 		elevation: cfg.Identity.Elevation, now: now, logger: logger,
 	}
-	att := &attempts{regulator: reg, audit: d.records, owners: d.records, logger: logger}
+	att := &attempts{regulator: reg, rec: rec, owners: d.records, logger: logger}
 	h.passkey = &passkeyLogin{accounts: acc, rp: d.rp, ceremonies: cs, attempts: att, now: now}
 	h.secondStep = &secondFactor{accounts: acc, rp: d.rp, ceremonies: cs, attempts: att, now: now}
 	h.identity = &identity{
 		accounts: acc, states: d.sessions, notifier: d.notifier, limiter: newSendLimiter(now),
-		cfg: cfg.Identity, rpName: cfg.RPName, now: now, logger: logger,
+		cfg: cfg.Identity, rpName: cfg.RPName, now: now, rec: rec, logger: logger,
 	}
 	h.credentials = &credentialsAPI{accounts: acc, rp: d.rp, ceremonies: cs, audit: d.records, logger: logger}
 	h.enroll = &enrollment{

@@ -251,6 +251,5 @@ func (a *credentialsAPI) remove(c echo.Context) error {
 
 // record adds a change of credential id (base64url) to the audit trail.
 func (a *credentialsAPI) record(c echo.Context, user, action, id string) {
-	e := store.Event{User: user, Action: action, CredentialID: decodeBase64URL(id), IP: c.RealIP()}
-	appendAudit(c.Request().Context(), a.audit, a.logger, e)
+	appendAudit(c.Request().Context(), a.audit, a.logger, auditEvent(c, user, action, decodeBase64URL(id)))
 }

@@ -133,8 +133,15 @@
 //     the session that asked, compared in constant time, valid for
 //     identity.code_lifetime, once, and for at most 5 wrong guesses. At most 3
 //     codes per user are sent in any 10 minutes (per process).
-//   - The audit trail records credentials added, renamed and deleted, invites
-//     redeemed, refused second factors and clone warnings.
+//   - The audit trail records every sign-in of a user the users file knows
+//     (method, result, credential, address, user agent), clone warnings,
+//     credentials added, renamed and deleted, invites redeemed, identity codes
+//     sent and verified, bans regulation starts, and sign-outs. A failed password sign-in of a name
+//     nobody has is counted in metrics only, so guessing cannot fill the trail.
+//   - GET /api/health says the process serves; GET /api/ready says every
+//     store answers (503 naming those that do not, causes in the log only).
+//   - Metrics (Deps.Metrics, optional) count sign-ins, bans, ceremonies and
+//     codes sent; labels come from constants, never from a request.
 //   - A redirect in an answer is absolute: rd when it is an https URL (http for
 //     localhost and names under .localhost) on the cookie domain, else the
 //     domain's default redirect URL.

@@ -177,8 +177,7 @@ func (e *enrollment) factor(sum webauthn.Summary) session.Factor {
 
 // record adds an event of the enrollment to the audit trail.
 func (e *enrollment) record(c echo.Context, user, action, id string) {
-	ev := store.Event{User: user, Action: action, CredentialID: decodeBase64URL(id), IP: c.RealIP()}
-	appendAudit(c.Request().Context(), e.audit, e.logger, ev)
+	appendAudit(c.Request().Context(), e.audit, e.logger, auditEvent(c, user, action, decodeBase64URL(id)))
 }
 
 func tokenHash(token string) []byte {

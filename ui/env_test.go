@@ -48,6 +48,7 @@ type testEnv struct {
 	rp       *webauthn.RP
 	file     *store.File
 	notes    string // the notifier's file
+	metrics  *fakeMetrics
 }
 
 // lockedBuffer is a log buffer that server goroutines may write while a test reads.
@@ -134,7 +135,8 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	users := &countingUsers{dir: newTestDirectory(t, logger)}
 	c := newTestClock()
 	c.t = time.Now()
-	d := dependencies{sessions: mgr, users: users, notifier: notifier, rp: rp, records: st}
+	fm := &fakeMetrics{counts: map[string]int{}}
+	d := dependencies{sessions: mgr, users: users, notifier: notifier, rp: rp, records: st, metrics: fm}
 	h, err := newHandler(cfg, d, logger, c.now)
 	if err != nil {
 		t.Fatalf("newHandler: %v", err)
@@ -146,7 +148,7 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = ErrorHandler(logger)
 	h.Register(e)
-	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, file: file, notes: notes}
+	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, file: file, notes: notes, metrics: fm}
 }
 
 func newTestStore(t *testing.T) *store.Store {

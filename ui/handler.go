@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -32,6 +33,8 @@ type Deps struct {
 	RP *webauthn.RP
 	// Store keeps the invites and the audit trail.
 	Store *store.Store
+	// Metrics counts sign-ins, ceremonies, bans and codes; nil counts nothing.
+	Metrics Metrics
 }
 
 // sessions is what the portal needs from *session.Manager.
@@ -71,6 +74,9 @@ type dependencies struct {
 	notifier notify.Notifier
 	rp       relyingParty
 	records  records
+	// probes are the stores GET /api/ready asks; none: always ready.
+	probes  []probe
+	metrics Metrics
 }
 
 var (
@@ -85,6 +91,7 @@ type Handler struct {
 	pages       *pages
 	headers     *pageHeaders
 	status      *status
+	readiness   *readiness
 	login       *login
 	signOut     *signOut
 	guard       *guard
@@ -93,6 +100,7 @@ type Handler struct {
 	identity    *identity
 	credentials *credentialsAPI
 	enroll      *enrollment
+	metrics     Metrics
 }
 
 // New validates cfg, applies defaults, parses the templates and returns the portal.
@@ -112,7 +120,9 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
 	if deps.Store == nil {
 		return nil, fmt.Errorf("%w: store", ErrMissingDependency)
 	}
-	d := dependencies{sessions: deps.Sessions, users: deps.Users, notifier: deps.Notifier, rp: deps.RP, records: deps.Store}
+	d := dependencies{sessions: deps.Sessions, users: deps.Users, notifier: deps.Notifier, rp: deps.RP, records: deps.Store,
+		probes:  []probe{{"database", deps.Store}, {"sessions", deps.Sessions}},
+		metrics: deps.Metrics}
 	return newHandler(cfg, d, logger, time.Now)
 }
 
@@ -131,22 +141,26 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 		return nil, err
 	}
 	reg := newRegulator(cfg.Regulation, now)
+	rec := newRecorder(d.records, d.metrics, logger)
 	h := &Handler{
-		pages:  p,
-		status: &status{sessions: d.sessions, creds: d.rp},
+		metrics:   rec.metrics,
+		pages:     p,
+		status:    &status{sessions: d.sessions, creds: d.rp},
+		readiness: &readiness{probes: d.probes, logger: logger},
 		login: &login{
 			sessions:   d.sessions,
 			users:      d.users,
 			regulator:  reg,
+			rec:        rec,
 			rememberMe: cfg.RememberMe > 0,
 			now:        now,
 			logger:     logger,
 		},
-		signOut: &signOut{sessions: d.sessions, logger: logger},
+		signOut: &signOut{sessions: d.sessions, logger: logger, rec: rec},
 		headers: &pageHeaders{domains: d.sessions},
 		guard:   &guard{domains: d.sessions, maxBody: maxBodyBytes},
 	}
-	h.addCeremonies(cfg, d, reg, logger, now)
+	h.addCeremonies(cfg, d, reg, rec, now)
 	return h, nil
 }
 
@@ -166,6 +180,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/static/*", h.pages.static, read)
 
 	e.GET("/api/health", h.status.health, read)
+	e.GET("/api/ready", h.readiness.ready, read)
 	e.GET("/api/session", h.status.session, read)
 	e.POST("/api/login/password", h.login.password, write...)
 	e.POST("/api/logout", h.signOut.logout, write...)
@@ -174,13 +189,23 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.POST("/api/login/passkey", h.passkey.finish, write...)
 	e.POST("/api/login/webauthn/options", h.secondStep.options, write...)
 	e.POST("/api/login/webauthn", h.secondStep.finish, write...)
-	e.POST("/api/identity/code", h.identity.code, write...)
-	e.POST("/api/identity/verify", h.identity.verify, write...)
+	e.POST("/api/identity/code", h.identity.code, h.counted(write, h.metrics.CodeSent)...)
+	e.POST("/api/identity/verify", h.identity.verify, h.counted(write, h.ceremony(ceremonyIdentity))...)
 	e.POST("/api/webauthn/credentials/options", h.credentials.options, write...)
-	e.POST("/api/webauthn/credentials", h.credentials.add, write...)
+	e.POST("/api/webauthn/credentials", h.credentials.add, h.counted(write, h.ceremony(ceremonyRegistration))...)
 	e.GET("/api/webauthn/credentials", h.credentials.list, read)
 	e.PATCH("/api/webauthn/credentials/:id", h.credentials.rename, write...)
 	e.DELETE("/api/webauthn/credentials/:id", h.credentials.remove, write...)
 	e.POST("/api/enroll/options", h.enroll.options, write...)
-	e.POST("/api/enroll", h.enroll.finish, write...)
+	e.POST("/api/enroll", h.enroll.finish, h.counted(write, h.ceremony(ceremonyEnrollment))...)
+}
+
+// counted is mw followed by middleware that counts each answer with count.
+func (h *Handler) counted(mw []echo.MiddlewareFunc, count func(result string)) []echo.MiddlewareFunc {
+	return append(slices.Clip(mw), countAnswers(count))
+}
+
+// ceremony counts a ceremony of kind by its result.
+func (h *Handler) ceremony(kind string) func(result string) {
+	return func(result string) { h.metrics.Ceremony(kind, result) }
 }

@@ -43,6 +43,7 @@ type identity struct {
 	cfg      IdentityConfig
 	rpName   string
 	now      func() time.Time
+	rec      *recorder
 	logger   *slog.Logger
 }
 
@@ -102,6 +103,7 @@ func (id *identity) code(c echo.Context) error {
 		return internalError(fmt.Errorf("sending identity code: %w", err))
 	}
 	id.logger.Info("identity code sent", "user", user.Username, "ip", c.RealIP())
+	id.rec.event(c, user.Username, actionCodeSent, nil)
 	return c.JSON(http.StatusOK, codeAnswer{SentTo: maskEmail(user.Email)})
 }
 
@@ -137,6 +139,7 @@ func (id *identity) verify(c echo.Context) error {
 		return err
 	}
 	id.logger.Info("identity verified", "user", s.Username, "ip", c.RealIP(), "until", s.ElevatedUntil)
+	id.rec.event(c, s.Username, actionCodeVerified, nil)
 	return c.JSON(http.StatusOK, verifyAnswer{ElevatedUntil: s.ElevatedUntil.UTC()})
 }
 

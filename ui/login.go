@@ -17,6 +17,7 @@ type login struct {
 	sessions   sessions
 	users      users
 	regulator  *regulator
+	rec        *recorder
 	rememberMe bool // remember-me allowed by config
 	now        func() time.Time
 	logger     *slog.Logger
@@ -77,15 +78,20 @@ func (l *login) authenticate(c echo.Context, username, password string) (directo
 	switch {
 	case banned:
 		l.logger.Warn("sign-in refused: banned by regulation", "user", username, "ip", ip)
+		l.rec.signIn(c, session.MethodPassword, l.known(username), nil, resultBanned)
 		return directory.User{}, errInvalidCredentials
 	case errors.Is(err, directory.ErrInvalidCredentials):
 		started := l.regulator.fail(username, ip)
 		l.logger.Warn("sign-in failed", "user", username, "ip", ip, "method", session.MethodPassword, "ban_started", started)
+		l.rec.signIn(c, session.MethodPassword, l.known(username), nil, resultFailure)
+		l.rec.banned(c, started, l.known(username))
 		return directory.User{}, errInvalidCredentials
 	case err != nil:
+		l.rec.signIn(c, session.MethodPassword, "", nil, resultError)
 		return directory.User{}, internalError(err)
 	}
 	l.regulator.succeed(username)
+	l.rec.signIn(c, session.MethodPassword, user.Username, nil, resultSuccess)
 	return user, nil
 }
 

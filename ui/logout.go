@@ -11,6 +11,7 @@ import (
 type signOut struct {
 	sessions sessions
 	logger   *slog.Logger
+	rec      *recorder
 }
 
 // logoutRequest is the body of POST /api/logout; the body may be empty.
@@ -46,6 +47,7 @@ func (o *signOut) logout(c echo.Context) error {
 		if s != nil {
 			live = append(live, id)
 			o.logger.Info("signed out", "user", s.Username, "ip", c.RealIP(), "domain", domain.Name)
+			o.rec.event(c, s.Username, actionSessionRevoked, nil)
 		}
 	}
 	if err := o.sessions.DestroyAll(r.Context(), c.Response(), live, domain.Name); err != nil {

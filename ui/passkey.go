@@ -110,7 +110,7 @@ func (p *passkeyLogin) finish(c echo.Context) error {
 // exist and be enabled. Every refusal counts as a failed sign-in.
 func (p *passkeyLogin) verify(c echo.Context, st pending, takeErr error, credential []byte) (directory.User, webauthn.Assertion, error) {
 	ip := c.RealIP()
-	if p.attempts.banned("", ip) {
+	if p.attempts.banned(c, session.MethodPasskey, "") {
 		return directory.User{}, webauthn.Assertion{}, errBanned("", ip)
 	}
 	if takeErr != nil {
@@ -128,9 +128,9 @@ func (p *passkeyLogin) verify(c echo.Context, st pending, takeErr error, credent
 		p.attempts.failed(c, session.MethodPasskey, username, credential, err)
 		return directory.User{}, webauthn.Assertion{}, err
 	}
-	if p.attempts.banned(user.Username, ip) {
+	if p.attempts.banned(c, session.MethodPasskey, user.Username) {
 		return directory.User{}, webauthn.Assertion{}, errBanned(user.Username, ip)
 	}
-	p.attempts.succeeded(user.Username)
+	p.attempts.succeeded(c, session.MethodPasskey, user.Username, a.CredentialID)
 	return user, a, nil
 }

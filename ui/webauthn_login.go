@@ -101,7 +101,7 @@ func (f *secondFactor) finish(c echo.Context) error {
 // verify checks the assertion for the session's user under regulation.
 func (f *secondFactor) verify(c echo.Context, cur current, st pending, takeErr error, credential []byte) (webauthn.Assertion, error) {
 	user, ip := cur.sess.Username, c.RealIP()
-	if f.attempts.banned(user, ip) {
+	if f.attempts.banned(c, session.MethodWebAuthn, user) {
 		return webauthn.Assertion{}, errBanned(user, ip)
 	}
 	if takeErr != nil {
@@ -113,6 +113,6 @@ func (f *secondFactor) verify(c echo.Context, cur current, st pending, takeErr e
 		f.attempts.failed(c, session.MethodWebAuthn, user, credential, err)
 		return webauthn.Assertion{}, err
 	}
-	f.attempts.succeeded(user)
+	f.attempts.succeeded(c, session.MethodWebAuthn, user, a.CredentialID)
 	return a, nil
 }

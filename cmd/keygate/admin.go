@@ -31,6 +31,7 @@ type admin interface {
 	ClearWarning(ctx context.Context, user, id string) error
 	ImportCredentials(ctx context.Context, items []importItem) ([]string, error)
 	sessionAdmin
+	Audit(ctx context.Context, user string, since time.Time) ([]auditRow, error)
 }
 
 // credentialRow is one credential as the admin commands show it.
@@ -74,6 +75,9 @@ func (a *localAdmin) Invite(ctx context.Context, user string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("creating invite: %w", err)
 	}
+	if err := a.record(ctx, u.Username, "invite_created", nil); err != nil {
+		return "", err
+	}
 	return enrollURL(a.portal, token), nil
 }
 
@@ -100,7 +104,10 @@ func (a *localAdmin) DeleteCredential(ctx context.Context, user, id string) erro
 	if err != nil {
 		return err
 	}
-	return a.store.DeleteCredential(ctx, user, raw)
+	if err := a.store.DeleteCredential(ctx, user, raw); err != nil {
+		return err
+	}
+	return a.record(ctx, user, "credential_deleted", raw)
 }
 
 // Reset removes all of the user's credentials and ends their sessions, so
@@ -113,7 +120,7 @@ func (a *localAdmin) Reset(ctx context.Context, user string) (int, error) {
 	if _, err := a.m.EndUser(ctx, user); err != nil {
 		return n, fmt.Errorf("credentials deleted, but: %w", err)
 	}
-	return n, nil
+	return n, a.record(ctx, user, "credentials_reset", nil)
 }
 
 // ClearWarning clears a credential's clone warning so it may sign in again.
@@ -122,7 +129,10 @@ func (a *localAdmin) ClearWarning(ctx context.Context, user, id string) error {
 	if err != nil {
 		return err
 	}
-	return a.store.ClearCloneWarning(ctx, user, raw)
+	if err := a.store.ClearCloneWarning(ctx, user, raw); err != nil {
+		return err
+	}
+	return a.record(ctx, user, "clone_warning_cleared", raw)
 }
 
 func decodeCredentialID(id string) ([]byte, error) {

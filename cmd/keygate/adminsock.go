@@ -85,6 +85,18 @@ func adminMux(a admin) *http.ServeMux {
 	})
 	mux.HandleFunc("GET /backup", backupHandler(a))
 	sessionRoutes(mux, a)
+	mux.HandleFunc("GET /audit", func(w http.ResponseWriter, r *http.Request) {
+		var since time.Time
+		if v := r.URL.Query().Get("since"); v != "" {
+			var err error
+			if since, err = time.Parse(time.RFC3339Nano, v); err != nil {
+				answer(w, nil, fmt.Errorf("%w: since: %v", errBadRequest, err))
+				return
+			}
+		}
+		rows, err := a.Audit(r.Context(), r.URL.Query().Get("user"), since)
+		answer(w, rows, err)
+	})
 	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
 		var in importRequest
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxExportSize))
@@ -183,6 +195,19 @@ func (s *socketAdmin) ImportCredentials(ctx context.Context, items []importItem)
 		return nil, fmt.Errorf("daemon: %d results for %d credentials", len(out.Skipped), len(items))
 	}
 	return out.Skipped, nil
+}
+
+func (s *socketAdmin) Audit(ctx context.Context, user string, since time.Time) ([]auditRow, error) {
+	q := url.Values{}
+	if user != "" {
+		q.Set("user", user)
+	}
+	if !since.IsZero() {
+		q.Set("since", since.Format(time.RFC3339Nano))
+	}
+	var rows []auditRow
+	err := s.call(ctx, http.MethodGet, "/audit?"+q.Encode(), nil, &rows)
+	return rows, err
 }
 
 // call does one request, with in as its JSON body (when not nil), and decodes

@@ -133,10 +133,11 @@ func withAdmin(ctx context.Context, path string, stderr io.Writer, fn func(admin
 
 // withAdminConfig is withAdmin with the configuration already loaded.
 func withAdminConfig(ctx context.Context, cfg *config.Config, stderr io.Writer, fn func(admin) error) error {
-	if remote, ok := dialAdmin(adminSocketPath(cfg)); ok {
+	socket := adminSocketPath(cfg)
+	if remote, ok := dialAdmin(socket); ok {
 		return fn(remote)
 	}
-	if err := requireDataFile(cfg); err != nil {
+	if err := requireDatabase(cfg.Storage, socket); err != nil {
 		return err
 	}
 	st, err := store.Open(ctx, cfg.Storage, quietLogger(stderr))

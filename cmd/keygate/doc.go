@@ -8,6 +8,18 @@
 //	keygate import-credentials FILE      import a WebAuthn export in the common YAML form
 //	keygate migrate-storage --from FILE --to FILE [--replace]  copy the store between backends
 //	keygate backup FILE [--config FILE]  write a consistent copy of the live bbolt file
+//	keygate audit [--user U] [--since T] [--json]  print the audit trail
+//	keygate healthcheck [--ready]        exit 0 when the daemon answers /api/health (/api/ready)
+//	keygate version                      print the stamped version and the build information
+//
+// The admin commands talk to the running daemon over admin.sock beside the
+// database; with no daemon they open the database file themselves, and with
+// no database file either they refuse rather than create an empty one.
+//
+// With server.metrics_address set, serve also serves GET /metrics there, from
+// the internal/metrics registry that it hands to authz and ui. go-redis's
+// process-wide logger and echo's logger are pointed at the daemon's slog
+// logger here, once.
 //
 // Main wires every component by hand: it loads the configuration, opens the store
 // (the bbolt file or PostgreSQL) once and hands the session package the store's

@@ -150,5 +150,5 @@ func (a *localAdmin) importOne(ctx context.Context, it importItem) (string, erro
 	case err != nil:
 		return "", err
 	}
-	return "", a.store.AppendAudit(ctx, store.Event{User: u.Username, Action: "credential_imported", CredentialID: it.Credential.ID})
+	return "", a.record(ctx, u.Username, "credential_imported", it.Credential.ID)
 }

@@ -32,6 +32,9 @@ Usage:
   keygate import-credentials FILE [--config FILE]   import a WebAuthn export (YAML), U2F keys included
   keygate migrate-storage --from FILE --to FILE [--replace]   copy the store between two configs' storage
   keygate backup FILE [--config FILE]    write a consistent copy of the bbolt file, live or not
+  keygate audit [--user U] [--since T] [--json] [--config FILE]   print the audit trail
+  keygate healthcheck [--ready] [--config FILE]   exit 0 when the daemon answers /api/health (/api/ready)
+  keygate version                        print the version and build information
 `
 
 func main() {
@@ -76,6 +79,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return migrateStorage(ctx, args, stdout, stderr)
 	case "backup":
 		return backup(ctx, args, stdout, stderr)
+	case "audit":
+		return audit(ctx, args, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args, stdout, stderr)
+	case "version", "--version":
+		return printVersion(args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

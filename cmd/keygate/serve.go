@@ -16,6 +16,7 @@ import (
 	"github.com/keygate/keygate/authz"
 	"github.com/keygate/keygate/config"
 	"github.com/keygate/keygate/directory"
+	"github.com/keygate/keygate/internal/metrics"
 	"github.com/keygate/keygate/notify"
 	"github.com/keygate/keygate/policy"
 	"github.com/keygate/keygate/session"
@@ -41,6 +42,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := newLogger(cfg.Log, stderr)
+	session.RouteRedisLogs(logger) // go-redis's logger is process-wide: set once, here
 	var demoLn net.Listener
 	var demoAt string
 	if cfg.File == "" {
@@ -68,6 +70,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer adminStop()
+	metricsStop, err := serveMetrics(ctx, cfg.Server.MetricsAddress, app.metrics, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer metricsStop()
 
 	logger.Info("keygate listening", "address", ln.Addr().String(), "portal", app.portal)
 	if demoLn != nil {
@@ -134,6 +142,7 @@ type app struct {
 	sessions *session.Manager
 	users    *directory.Directory
 	admin    *localAdmin
+	metrics  *metrics.Metrics // nil: metrics off
 	// usersCreated reports that this start created the default users file.
 	usersCreated bool
 	closers      []func() error
@@ -147,7 +156,7 @@ func (a *app) close() {
 
 // build constructs every component from its own section of cfg.
 func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app, err error) {
-	a := &app{}
+	a := &app{metrics: newMetrics(cfg.Server)}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -156,6 +165,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	if err := a.openStores(ctx, cfg, logger); err != nil {
 		return nil, err
 	}
+	go pruneAuditLoop(ctx, a.store, cfg.Audit.RetentionOrDefault(), logger.With("component", "audit"))
 	engine, err := policy.New(cfg.AccessControl)
 	if err != nil {
 		return nil, err
@@ -178,6 +188,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 		return nil, err
 	}
 	deps := ui.Deps{Sessions: a.sessions, Users: a.users, Notifier: notifier, RP: rp, Store: a.store}
+	a.instrument(gate, &deps, sessionStoreName(cfg.Session))
 	portal, err := ui.New(cfg.UI(), deps, logger)
 	if err != nil {
 		return nil, err
@@ -210,6 +221,7 @@ func (a *app) openStores(ctx context.Context, cfg *config.Config, logger *slog.L
 	if err != nil {
 		return err
 	}
+	sessionStore = observeStore(sessionStore, a.metrics, sessionStoreName(cfg.Session))
 	a.closers = append(a.closers, sessionStore.Close)
 	a.sessions, err = session.NewManager(cfg.Session, sessionStore, logger)
 	return err

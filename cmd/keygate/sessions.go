@@ -1,15 +1,12 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,10 +15,6 @@ import (
 	"github.com/keygate/keygate/session"
 	"github.com/keygate/keygate/store"
 )
-
-// errNoData means an admin command found neither a running daemon nor the
-// data it would work on; it refuses rather than create an empty database.
-var errNoData = errors.New("no keygate daemon answers and there is no data to work on")
 
 // sessionAdmin is what `keygate sessions` does, in this process (on Redis or
 // the bbolt file) or through the running daemon's admin socket.
@@ -186,7 +179,7 @@ func withSessionAdmin(ctx context.Context, cfg *config.Config, stderr io.Writer,
 		}
 		sessionStore = rs
 	} else {
-		if err := requireDataFile(cfg); err != nil {
+		if err := requireDatabase(cfg.Storage, adminSocketPath(cfg)); err != nil {
 			return err
 		}
 		st, err := store.Open(ctx, cfg.Storage, logger)
@@ -205,18 +198,4 @@ func withSessionAdmin(ctx context.Context, cfg *config.Config, stderr io.Writer,
 	}
 	defer m.Close()
 	return fn(localSessions{m})
-}
-
-// requireDataFile refuses when the configured bbolt file does not exist, so
-// that an admin command pointed at the wrong config creates no empty database.
-func requireDataFile(cfg *config.Config) error {
-	if cfg.Storage.Postgres.Enabled() {
-		return nil
-	}
-	path := cmp.Or(cfg.Storage.Path, store.DefaultPath)
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%w: the daemon's admin socket %s does not answer and %s does not exist (is --config the daemon's?)",
-			errNoData, adminSocketPath(cfg), path)
-	}
-	return nil
 }

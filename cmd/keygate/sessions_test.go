@@ -136,8 +136,8 @@ func TestSessionsRefuseWithoutData(t *testing.T) {
 		{"credentials", "list", "bob"},
 	} {
 		_, err := keygateCmd(t, append(args, "--config", cfg)...)
-		if !errors.Is(err, errNoData) {
-			t.Errorf("%s without daemon or data: got %v, want errNoData", strings.Join(args, " "), err)
+		if !errors.Is(err, errNoDaemon) {
+			t.Errorf("%s without daemon or data: got %v, want errNoDaemon", strings.Join(args, " "), err)
 		}
 	}
 	if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {

@@ -48,6 +48,7 @@ func newEcho(trusted authz.Config, logger *slog.Logger) (*echo.Echo, error) {
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	e.HTTPErrorHandler = ui.ErrorHandler(logger)
 	e.Use(ui.Recover(logger))
+	routeEchoLogs(e, logger)
 	return e, nil
 }
 

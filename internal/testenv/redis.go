@@ -78,7 +78,7 @@ func RedisTLS(t testing.TB) (addr, caFile, serverName string) {
 // startRedis runs redis-server in a fresh directory, with persistence off and a log
 // file that is shown when the server does not come to listen on port. conf, when not
 // empty, is a config file, which must come first on the command line.
-func startRedis(t testing.TB, port int, conf string, args ...string) {
+func startRedis(t testing.TB, port int, conf string, args ...string) *exec.Cmd {
 	t.Helper()
 	bin := Require(t, "redis-server", "redis-server")
 	dir := t.TempDir()
@@ -98,6 +98,7 @@ func startRedis(t testing.TB, port int, conf string, args ...string) {
 		out, _ := os.ReadFile(logFile)
 		t.Fatalf("testenv: redis-server not listening on %s after %v\n%s", addr, redisStartTimeout, tail(out))
 	}
+	return cmd
 }
 
 func waitListening(addr string, timeout time.Duration) bool {

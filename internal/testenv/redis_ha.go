@@ -119,6 +119,11 @@ func RedisSentinelHA(t testing.TB, replicas, sentinels int) *RedisHA {
 			return strings.Contains(r.CLI(t, "INFO", "replication"), "master_link_status:up")
 		})
 	}
+	waitFor(t, "the primary to count its replicas online", func() bool {
+		info := h.Primary.CLI(t, "INFO", "replication")
+		return strings.Contains(info, fmt.Sprintf("connected_slaves:%d", replicas)) &&
+			strings.Count(info, "state=online") == replicas
+	})
 	conf := fmt.Sprintf("sentinel monitor %s %s %s %d\nsentinel down-after-milliseconds %[1]s 1000\n"+
 		"sentinel failover-timeout %[1]s 5000\nsentinel parallel-syncs %[1]s 1\n", h.Master, host, port, sentinels/2+1)
 	for range sentinels {

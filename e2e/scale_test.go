@@ -39,6 +39,7 @@ func TestScaleOut(t *testing.T) {
 		rs := startReplicaSet(t, 3, pg, redis)
 		s := signInsAcrossReplicas(t, rs)
 		revokeEverywhere(t, rs)
+		codesLimitedTogether(t, rs)
 		faultsUnderLoad(t, rs, s, "the Redis primary", func(string) { ha.Primary.Kill(t) })
 	})
 	t.Run("Cluster", func(t *testing.T) {
@@ -121,6 +122,21 @@ func wantSpread(t *testing.T, what string, served []string) {
 		t.Errorf("%s: every step served by %q, want them on different replicas", what, served)
 	}
 	t.Logf("%s: steps served by %s", what, strings.Join(served, ", "))
+}
+
+// codesLimitedTogether asks for identity codes for bob through the balancer:
+// the replicas share one count, so the fourth within ten minutes is refused
+// whichever replica it reaches.
+func codesLimitedTogether(t *testing.T, rs *replicaSet) {
+	t.Helper()
+	c := newLBClient(rs.lb)
+	c.mustPost(t, "/api/login/password", map[string]any{"username": bob.username, "password": bob.password}, http.StatusOK)
+	c.served = nil
+	for range 3 {
+		c.mustPost(t, "/api/identity/code", map[string]any{}, http.StatusOK)
+	}
+	c.mustPost(t, "/api/identity/code", map[string]any{}, http.StatusTooManyRequests)
+	wantSpread(t, "bob's four code requests", c.served)
 }
 
 // revokeEverywhere signs dora in, lists her session through one replica and

@@ -23,6 +23,8 @@
 // handle that is the hex hash the store keys them by, never a usable ID;
 // EndSession, EndUser and EndAll end one, a user's, or everyone's. Listing
 // everyone's walks the keyspace (SCAN on every Redis primary): admin use only.
+// SharedWindow hands out, on Redis, a sliding-window count that every
+// instance shares (Window), for limits that must hold across replicas.
 //
 // A request may carry several session cookies (one from an older cookie
 // domain, or one a sibling host planted on a narrower path, which the browser

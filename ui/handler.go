@@ -74,6 +74,9 @@ type dependencies struct {
 	notifier notify.Notifier
 	rp       relyingParty
 	records  records
+	// window, when not nil, is the count that every replica shares (Redis);
+	// nil: this process counts alone.
+	window session.Window
 	// probes are the stores GET /api/ready asks; none: always ready.
 	probes  []probe
 	metrics Metrics
@@ -123,6 +126,9 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
 	d := dependencies{sessions: deps.Sessions, users: deps.Users, notifier: deps.Notifier, rp: deps.RP, records: deps.Store,
 		probes:  []probe{{"database", deps.Store}, {"sessions", deps.Sessions}},
 		metrics: deps.Metrics}
+	if w, ok := deps.Sessions.SharedWindow(); ok {
+		d.window = w
+	}
 	return newHandler(cfg, d, logger, time.Now)
 }
 

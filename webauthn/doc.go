@@ -60,8 +60,10 @@
 //     another user", "passkey state"; TestPasskeyRefusals "login state"].
 //   - The state has not expired: it carries its own expiry, Begin's time plus
 //     the timeout [TestLoginState "expired state"].
-//   - The challenge was not offered to Finish before in this process
-//     [TestLoginState "replayed state"; TestPasskeyRefusals "replayed state"].
+//   - The challenge was not offered to Finish before in this process, or by
+//     any replica when a ReplayGuard is shared (ShareReplayGuard; a failing
+//     guard fails the Finish) [TestLoginState "replayed state";
+//     TestPasskeyRefusals "replayed state"; TestSharedReplayGuard].
 //   - The credential JSON and its base64url fields decode
 //     [TestLoginMalformed; FuzzFinishLogin; FuzzFinishPasskeyLogin].
 //   - The signed client data names the state's challenge [TestLoginState

@@ -187,6 +187,9 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	if err != nil {
 		return nil, err
 	}
+	if once, ok := a.sessions.SharedOnce(); ok {
+		rp.ShareReplayGuard(once) // replicas refuse a challenge any of them has seen
+	}
 	deps := ui.Deps{Sessions: a.sessions, Users: a.users, Notifier: notifier, RP: rp, Store: a.store}
 	a.instrument(gate, &deps, sessionStoreName(cfg.Session))
 	portal, err := ui.New(cfg.UI(), deps, logger)

@@ -12,6 +12,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+var (
+	_ Window = (*RedisStore)(nil)
+	_ Once   = (*RedisStore)(nil)
+)
+
 // Window counts events under a key in a sliding window, for limits that every
 // replica must apply together (codes sent per user). Implementations are safe
 // for concurrent use by any number of processes.
@@ -30,6 +35,41 @@ func (m *Manager) SharedWindow() (Window, bool) {
 		return nil, false
 	}
 	return rs, true
+}
+
+// Once records keys once across every instance, for guards that must hold
+// across replicas (a WebAuthn challenge seen by any of them).
+type Once interface {
+	// Claim records key for ttl and reports whether it was not recorded yet:
+	// of several concurrent claims of one key, one gets true.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// SharedOnce returns a Once that every instance on the same store sees, and
+// true, when the store is shared (Redis); false on the embedded store.
+func (m *Manager) SharedOnce() (Once, bool) {
+	rs, ok := m.store.(*RedisStore)
+	if !ok {
+		return nil, false
+	}
+	return rs, true
+}
+
+// oncePrefix namespaces claims: "o:" and the hex SHA-256 of the caller's key.
+const oncePrefix = "o:"
+
+// Claim implements Once with SET NX, acknowledged by replicas like every write.
+func (s *RedisStore) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := checkTTL(ttl); err != nil {
+		return false, err
+	}
+	sum := sha256.Sum256([]byte(key))
+	k := s.prefix + oncePrefix + hex.EncodeToString(sum[:])
+	cmd, err := s.write(ctx, k, func(c redis.Cmdable) redis.Cmder { return c.SetNX(ctx, k, "1", ttl) })
+	if err != nil {
+		return false, fmt.Errorf("redis claim: %w", err)
+	}
+	return cmd.(*redis.BoolCmd).Val(), nil
 }
 
 // windowPrefix namespaces windows: "w:" and the hex SHA-256 of the caller's key.

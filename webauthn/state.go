@@ -2,8 +2,8 @@ package webauthn
 
 import (
 	"context"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 

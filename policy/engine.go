@@ -97,6 +97,12 @@ func (e *Engine) candidates(host []byte) []int32 {
 // subjects whose other conditions match an anonymous subject decides Authenticate.
 // Decide does not allocate.
 func (e *Engine) Decide(s Subject, r Request) Decision {
+	return e.Evaluate(s, r).Decision
+}
+
+// Evaluate is Decide with what the deciding rule asks for: its require, for a
+// StepUp, and whether it accepts tokens. It does not allocate.
+func (e *Engine) Evaluate(s Subject, r Request) Verdict {
 	// The host stays out of q: a struct escapes as a whole, and the host's buffer
 	// must stay on the stack.
 	var buf [maxHostLen]byte
@@ -104,9 +110,9 @@ func (e *Engine) Decide(s Subject, r Request) Decision {
 	q := newRequest(r)
 	anonymous := s.anonymous()
 	for _, i := range e.candidates(host) {
-		if d, ok := e.rules[i].decide(&q, s, anonymous); ok {
-			return d
+		if v, ok := e.rules[i].decide(&q, s, anonymous); ok {
+			return v
 		}
 	}
-	return verdict(e.fallback, 0, s, q.time)
+	return Verdict{Decision: verdict(e.fallback, 0, s, q.time)}
 }

@@ -106,12 +106,12 @@ type fakeDecider struct {
 
 var _ decider = (*fakeDecider)(nil)
 
-func (d *fakeDecider) Decide(s policy.Subject, r policy.Request) policy.Decision {
+func (d *fakeDecider) Evaluate(s policy.Subject, r policy.Request) policy.Verdict {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.calls++
 	d.subject, d.request = s, r
-	return d.decision
+	return policy.Verdict{Decision: d.decision}
 }
 
 // The addresses the tests use: the proxy is trusted, the stranger is not.

@@ -26,7 +26,7 @@ type sessions interface {
 
 // decider applies the access rules. *policy.Engine satisfies it.
 type decider interface {
-	Decide(s policy.Subject, r policy.Request) policy.Decision
+	Evaluate(s policy.Subject, r policy.Request) policy.Verdict
 }
 
 // Users is the users file as it stands now. When given to New, every answer uses
@@ -63,6 +63,7 @@ type Handler struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	headers  fixedHeaders
+	amr      *amrTable
 }
 
 // New returns a Handler that trusts the peers in cfg.TrustedProxies, finds
@@ -103,6 +104,7 @@ func newHandler(cfg Config, s sessions, d decider, logger *slog.Logger) (*Handle
 		logger:   logger,
 		now:      time.Now,
 		headers:  newFixedHeaders(),
+		amr:      newAMRTable(),
 	}, nil
 }
 
@@ -149,16 +151,32 @@ func (h *Handler) check(c echo.Context, ep endpoint) {
 		h.plain(w, http.StatusInternalServerError, bodyInternal)
 		return
 	}
-	d := h.policy.Decide(subject(s, level), h.request(&o, h.clientIP(r)))
-	h.logDecision(r.Context(), &o, s, d)
-	switch d {
+	v := h.decide(s, level, h.request(&o, h.clientIP(r)))
+	h.logDecision(r.Context(), &o, s, v.Decision)
+	switch v.Decision {
 	case policy.Allow:
-		h.allow(w, s)
+		h.allow(w, s, amrBits(s, level))
 	case policy.Authenticate:
 		h.authenticate(w, r, &o, ep)
+	case policy.StepUp:
+		h.stepUp(w, r, &o, ep, v.Require)
 	default:
 		h.plain(w, http.StatusForbidden, bodyForbidden)
 	}
+}
+
+// decide asks policy about q made by s. The session's WebAuthn factors matter
+// only to a rule's require, and without them a require is never met: so policy
+// first decides without them, and only a StepUp is decided again with them.
+// The common path builds no list of factors.
+func (h *Handler) decide(s *session.Session, level session.Level, q policy.Request) policy.Verdict {
+	sub := subject(s, level)
+	v := h.policy.Evaluate(sub, q)
+	if v.Decision == policy.StepUp {
+		sub.Keys = keys(s)
+		v = h.policy.Evaluate(sub, q)
+	}
+	return v
 }
 
 // read parses the original request in the endpoint's dialect.
@@ -270,6 +288,8 @@ func decisionName(d policy.Decision) string {
 		return "allow"
 	case policy.Authenticate:
 		return "authenticate"
+	case policy.StepUp:
+		return "step_up"
 	default:
 		return "deny"
 	}

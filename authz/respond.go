@@ -41,9 +41,10 @@ func newFixedHeaders() fixedHeaders {
 	}
 }
 
-// allow answers 200 with the four identity headers, all present, empty for an
-// anonymous request (a bypass rule) so that no proxy invents or forwards a value.
-func (h *Handler) allow(w http.ResponseWriter, s *session.Session) {
+// allow answers 200 with the four identity headers and Remote-AMR (the methods
+// in amr), all present, empty for an anonymous request (a bypass rule) so that
+// no proxy invents or forwards a value.
+func (h *Handler) allow(w http.ResponseWriter, s *session.Session, amr int) {
 	v := make([]string, 4) // one allocation for the four header values
 	if s != nil {
 		v[0], v[1], v[2], v[3] = s.Username, strings.Join(s.Groups, ","), s.Email, s.DisplayName
@@ -53,6 +54,7 @@ func (h *Handler) allow(w http.ResponseWriter, s *session.Session) {
 	hdr[hdrRemoteGroups] = v[1:2:2]
 	hdr[hdrRemoteEmail] = v[2:3:3]
 	hdr[hdrRemoteName] = v[3:4:4]
+	hdr[hdrRemoteAMR] = h.amr[amr&amrAll] // shared, never modified
 	w.WriteHeader(http.StatusOK)
 }
 

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -140,5 +141,29 @@ func TestEvaluateDoesNotAllocate(t *testing.T) {
 	r := newTestRequest("GET", "bound.example.com/", "192.0.2.1")
 	if n := testing.AllocsPerRun(100, func() { _ = e.Evaluate(s, r) }); n != 0 {
 		t.Errorf("Evaluate allocates %v times, want 0", n)
+	}
+}
+
+func TestRequirementText(t *testing.T) {
+	for _, q := range []Requirement{
+		{},
+		{DeviceBound: true},
+		{UserVerification: true, DeviceBound: true, Attachment: CrossPlatform, AAGUIDs: []string{keyModel, platformModel}, MaxAge: 15 * time.Minute},
+		{Attachment: Platform, MaxAge: time.Second},
+	} {
+		text := q.String()
+		got, err := ParseRequirement(text)
+		if err != nil {
+			t.Errorf("ParseRequirement(%q): %v", text, err)
+			continue
+		}
+		if got.String() != text {
+			t.Errorf("ParseRequirement(%q) = %q, want the same", text, got.String())
+		}
+	}
+	for _, bad := range []string{"uv=1", "aaguid=x", "max_age=-5", "max_age=", "root", "device_bound,,uv", "max_age=99999999999"} {
+		if _, err := ParseRequirement(bad); !errors.Is(err, ErrBadRequirement) {
+			t.Errorf("ParseRequirement(%q): got %v, want ErrBadRequirement", bad, err)
+		}
 	}
 }

@@ -13,9 +13,9 @@
 -- the client's Cookie and Accept. Then, by Keygate's answer:
 --
 --   2xx            the client's identity headers are removed (Remote-User,
---                  Remote-Groups, Remote-Email, Remote-Name, and the same names
+--                  Remote-Groups, Remote-Email, Remote-Name, Remote-AMR, and the same names
 --                  spelled with "_", which CGI, FastCGI and some application
---                  servers read alike), Keygate's four are set (empty if one were
+--                  servers read alike), Keygate's five are set (empty if one were
 --                  missing), the session cookie is taken out of Cookie (so that
 --                  no application can replay it against the others; the other
 --                  cookies stay), and the request goes on to the application
@@ -43,10 +43,10 @@ local keygate_timeout = 1000
 local session_cookie = "keygate_session"
 
 -- The headers Keygate answers with, and the spellings a client might forge them in.
-local identity = { "Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name" }
+local identity = { "Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name", "Remote-AMR" }
 local forged = {
-	"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name",
-	"Remote_User", "Remote_Groups", "Remote_Email", "Remote_Name",
+	"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name", "Remote-AMR",
+	"Remote_User", "Remote_Groups", "Remote_Email", "Remote_Name", "Remote_AMR",
 }
 
 -- joined returns every value of header name (lower case) in headers, a table as
@@ -139,7 +139,7 @@ local function strip_session(txn)
 	end
 end
 
--- allow replaces the client's identity headers with Keygate's four and takes the
+-- allow replaces the client's identity headers with Keygate's five and takes the
 -- session cookie out.
 local function allow(txn, answer)
 	for _, name in ipairs(forged) do

@@ -45,16 +45,28 @@ func TestMintParseVerify(t *testing.T) {
 func TestMintRefuses(t *testing.T) {
 	ok := Scope{Hosts: []string{"a.example.com"}}
 	for name, call := range map[string]func() error{
-		"no user":        func() error { _, _, err := Mint("", "x", ok, now, time.Hour); return err },
-		"empty name":     func() error { _, _, err := Mint("a", " ", ok, now, time.Hour); return err },
-		"long name":      func() error { _, _, err := Mint("a", strings.Repeat("x", 65), ok, now, time.Hour); return err },
-		"control":        func() error { _, _, err := Mint("a", "x\ty", ok, now, time.Hour); return err },
-		"no lifetime":    func() error { _, _, err := Mint("a", "x", ok, now, 0); return err },
-		"no host":        func() error { _, _, err := Mint("a", "x", Scope{}, now, time.Hour); return err },
-		"bad host":       func() error { _, _, err := Mint("a", "x", Scope{Hosts: []string{"https://a"}}, now, time.Hour); return err },
-		"bad path":       func() error { _, _, err := Mint("a", "x", Scope{Hosts: ok.Hosts, Paths: []string{"cal"}}, now, time.Hour); return err },
-		"dot path":       func() error { _, _, err := Mint("a", "x", Scope{Hosts: ok.Hosts, Paths: []string{"/a/../b"}}, now, time.Hour); return err },
-		"lower method":   func() error { _, _, err := Mint("a", "x", Scope{Hosts: ok.Hosts, Methods: []string{"get"}}, now, time.Hour); return err },
+		"no user":     func() error { _, _, err := Mint("", "x", ok, now, time.Hour); return err },
+		"empty name":  func() error { _, _, err := Mint("a", " ", ok, now, time.Hour); return err },
+		"long name":   func() error { _, _, err := Mint("a", strings.Repeat("x", 65), ok, now, time.Hour); return err },
+		"control":     func() error { _, _, err := Mint("a", "x\ty", ok, now, time.Hour); return err },
+		"no lifetime": func() error { _, _, err := Mint("a", "x", ok, now, 0); return err },
+		"no host":     func() error { _, _, err := Mint("a", "x", Scope{}, now, time.Hour); return err },
+		"bad host": func() error {
+			_, _, err := Mint("a", "x", Scope{Hosts: []string{"https://a"}}, now, time.Hour)
+			return err
+		},
+		"bad path": func() error {
+			_, _, err := Mint("a", "x", Scope{Hosts: ok.Hosts, Paths: []string{"cal"}}, now, time.Hour)
+			return err
+		},
+		"dot path": func() error {
+			_, _, err := Mint("a", "x", Scope{Hosts: ok.Hosts, Paths: []string{"/a/../b"}}, now, time.Hour)
+			return err
+		},
+		"lower method": func() error {
+			_, _, err := Mint("a", "x", Scope{Hosts: ok.Hosts, Methods: []string{"get"}}, now, time.Hour)
+			return err
+		},
 		"wildcard alone": func() error { _, _, err := Mint("a", "x", Scope{Hosts: []string{"*"}}, now, time.Hour); return err },
 	} {
 		if err := call(); !errors.Is(err, ErrInvalid) {

@@ -64,6 +64,9 @@ type Handler struct {
 	now      func() time.Time
 	headers  fixedHeaders
 	amr      *amrTable
+
+	tokens     TokenStore // nil: tokens are never read
+	tokenLimit *limiter
 }
 
 // New returns a Handler that trusts the peers in cfg.TrustedProxies, finds
@@ -151,13 +154,27 @@ func (h *Handler) check(c echo.Context, ep endpoint) {
 		h.plain(w, http.StatusInternalServerError, bodyInternal)
 		return
 	}
-	v := h.decide(s, level, h.request(&o, h.clientIP(r)))
+	ip := h.clientIP(r)
+	q := h.request(&o, ip)
+	v := h.decide(s, level, q)
+	amr := amrBits(s, level)
+	if v.Tokens && v.Decision != policy.Allow && v.Decision != policy.Deny && h.tokens != nil {
+		t, ok, err := h.withToken(r, &o, q, ip)
+		if err != nil {
+			h.logger.Error("answering 500: token lookup failed", "host", o.name, "err", err)
+			h.plain(w, http.StatusInternalServerError, bodyInternal)
+			return
+		}
+		if ok {
+			v, s, amr = t.verdict, t.identity, 0 // a token proves no method now
+		}
+	}
 	h.logDecision(r.Context(), &o, s, v.Decision)
 	switch v.Decision {
 	case policy.Allow:
-		h.allow(w, s, amrBits(s, level))
+		h.allow(w, s, amr)
 	case policy.Authenticate:
-		h.authenticate(w, r, &o, ep)
+		h.authenticate(w, r, &o, ep, v.Tokens && h.tokens != nil)
 	case policy.StepUp:
 		h.stepUp(w, r, &o, ep, v.Require)
 	default:

@@ -30,14 +30,16 @@ const (
 // They are shared by all responses and never modified.
 type fixedHeaders struct {
 	contentType, noSniff, noStore []string
+	tokenChallenge                []string
 }
 
 // newFixedHeaders allocates the shared header values.
 func newFixedHeaders() fixedHeaders {
 	return fixedHeaders{
-		contentType: []string{"text/plain; charset=utf-8"},
-		noSniff:     []string{"nosniff"},
-		noStore:     []string{"no-store"},
+		contentType:    []string{"text/plain; charset=utf-8"},
+		noSniff:        []string{"nosniff"},
+		noStore:        []string{"no-store"},
+		tokenChallenge: []string{`Bearer realm="Keygate"`, `Basic realm="Keygate", charset="UTF-8"`},
 	}
 }
 
@@ -63,7 +65,9 @@ func (h *Handler) allow(w http.ResponseWriter, s *session.Session, amr int) {
 // (302 for GET and HEAD, 303 otherwise, so that the portal is fetched with GET);
 // anything else, and every auth-request answer, is 401 with the same Location.
 // A host under no cookie domain can never hold a session, so it is denied.
-func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, o *original, ep endpoint) {
+// Where the rule accepts tokens, a 401 also challenges for one (Bearer, and
+// Basic for clients such as Git that send a password only when asked).
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, o *original, ep endpoint, tokens bool) {
 	d, ok := h.sessions.DomainFor(o.name)
 	if !ok || d.PortalURL == nil {
 		h.logger.DebugContext(r.Context(), "denied: no cookie domain covers the host, so no sign-in can help", "host", o.name)
@@ -77,6 +81,9 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, o *origin
 		if o.method == http.MethodGet || o.method == http.MethodHead {
 			status, body = http.StatusFound, bodyFound
 		}
+	}
+	if tokens && status == http.StatusUnauthorized {
+		w.Header()[hdrWWWAuthenticate] = h.headers.tokenChallenge
 	}
 	h.plain(w, status, body)
 }

@@ -46,7 +46,8 @@ func (s *Store) AddToken(ctx context.Context, t token.Token) error {
 	return nil
 }
 
-// Token returns the token with id. ErrNotFound when there is none.
+// Token returns the token with id. ErrNotFound (and token.ErrUnknown) when
+// there is none.
 func (s *Store) Token(ctx context.Context, id string) (token.Token, error) {
 	var t token.Token
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
@@ -56,6 +57,9 @@ func (s *Store) Token(ctx context.Context, id string) (token.Token, error) {
 		}
 		return getToken(b, id, &t)
 	})
+	if errors.Is(err, ErrNotFound) {
+		return token.Token{}, fmt.Errorf("loading token: %w (%w)", err, token.ErrUnknown)
+	}
 	if err != nil {
 		return token.Token{}, fmt.Errorf("loading token: %w", err)
 	}

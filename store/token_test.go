@@ -24,8 +24,8 @@ func mintFor(t *testing.T, user, name string) token.Token {
 func TestTokens(t *testing.T) {
 	s, _ := newTestStore(t)
 	ctx := context.Background()
-	if _, err := s.Token(ctx, "0000000000000000"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("Token before any was added: got %v, want ErrNotFound", err)
+	if _, err := s.Token(ctx, "0000000000000000"); !errors.Is(err, ErrNotFound) || !errors.Is(err, token.ErrUnknown) {
+		t.Fatalf("Token before any was added: got %v, want ErrNotFound and token.ErrUnknown", err)
 	}
 	if got, err := s.Tokens(ctx, ""); err != nil || len(got) != 0 {
 		t.Fatalf("Tokens before any was added: got %v, %v; want none", got, err)

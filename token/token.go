@@ -31,6 +31,9 @@ var (
 	ErrInvalid = errors.New("token: invalid")
 	// ErrMalformed means text is not a token Mint could have made.
 	ErrMalformed = errors.New("token: malformed")
+	// ErrUnknown is wrapped by a store's error for an ID it does not hold
+	// (never minted, or revoked), so callers need not import the store.
+	ErrUnknown = errors.New("token: unknown")
 )
 
 // Token is what is kept of a minted token: never the secret, only its SHA-256.

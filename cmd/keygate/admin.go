@@ -30,6 +30,7 @@ type admin interface {
 	Reset(ctx context.Context, user string) (int, error)
 	ClearWarning(ctx context.Context, user, id string) error
 	ImportCredentials(ctx context.Context, items []importItem) ([]string, error)
+	tokenAdmin
 }
 
 // credentialRow is one credential as the admin commands show it.

@@ -11,6 +11,12 @@
 // the old one. PutState and TakeState keep WebAuthn challenges and one-time
 // codes in the same store, under their own namespace.
 //
+// Each Factor records what a rule's require judges: its method and time, and
+// for a WebAuthn factor the credential, the UV flag, the attachment, whether it
+// is device-bound (not backup eligible) and the AAGUID. Fields a session lacks
+// (issued before they were recorded) read as false or "", which meet no
+// require.
+//
 // Sessions live in a Store: BoltStore, a bucket of the bbolt file Keygate
 // already keeps, for one instance; RedisStore (standalone, Sentinel or Cluster)
 // for several. Config.Validate checks the session section of the config file.

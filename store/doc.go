@@ -1,5 +1,6 @@
 // Package store keeps Keygate's durable data in the bbolt file: WebAuthn
-// credentials, WebAuthn user handles, enrollment invites and the audit trail.
+// credentials, WebAuthn user handles, enrollment invites, API tokens and the
+// audit trail.
 //
 // The daemon opens the file once with Open and hands the *bbolt.DB both to the
 // session package (which owns the "sessions" bucket) and to New. No other
@@ -8,7 +9,8 @@
 // # Who may import it
 //
 // cmd/keygate (wiring and admin commands), webauthn (credentials and handles,
-// through an interface it owns) and ui (invites and audit). The store knows
+// through an interface it owns), ui (invites, tokens and audit) and authz
+// (tokens, through an interface it owns). The store knows
 // nothing about WebAuthn verification, HTTP or the users file: it does not check
 // that a user exists in the directory.
 //
@@ -31,6 +33,9 @@
 //     transaction: a token works once even under concurrency, never after it
 //     expires, and is used exactly when a credential is stored with it.
 //   - The audit trail is bounded: the latest DefaultAuditLimit events.
+//   - An API token's secret is never stored, only its SHA-256 (token.Token). The
+//     "tokens" bucket is created by the first AddToken, so older files need no
+//     migration; an unknown ID is ErrNotFound and token.ErrUnknown.
 //
 // # Caveats
 //

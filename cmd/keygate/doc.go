@@ -6,6 +6,7 @@
 //	keygate invite USER [--config FILE]  print a one-time enrollment URL for USER
 //	keygate credentials list|delete|reset ...  manage WebAuthn credentials
 //	keygate import-credentials FILE      import a WebAuthn export in the common YAML form
+//	keygate tokens list [USER] | revoke ID    list and revoke users' API tokens
 //
 // Main wires every component by hand: it loads the configuration, opens the bbolt
 // file once and hands it to the stores, builds each component from its own Config,

@@ -43,6 +43,15 @@ func (f *fakeSessions) CookieValue(r *http.Request) string {
 	return c.Value
 }
 
+func (f *fakeSessions) LoadRequest(ctx context.Context, r *http.Request, host string) (string, *session.Session, error) {
+	id := f.CookieValue(r)
+	if id == "" {
+		return "", nil, nil
+	}
+	s, err := f.Load(ctx, id, host)
+	return id, s, err
+}
+
 func (f *fakeSessions) Load(_ context.Context, id, host string) (*session.Session, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

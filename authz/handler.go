@@ -16,11 +16,11 @@ import (
 )
 
 // sessions finds the login session a request carries and the cookie domain of a
-// host. *session.Manager satisfies it; authz only reads through it. Load returns
-// a session the caller owns and may change.
+// host. *session.Manager satisfies it; authz only reads through it. LoadRequest
+// returns a session the caller owns and may change; of several session cookies
+// it honours none when two name live sessions.
 type sessions interface {
-	CookieValue(r *http.Request) string
-	Load(ctx context.Context, id, host string) (*session.Session, error)
+	LoadRequest(ctx context.Context, r *http.Request, host string) (string, *session.Session, error)
 	DomainFor(host string) (session.Domain, bool)
 }
 
@@ -225,11 +225,7 @@ func (h *Handler) trustedAddr(a netip.Addr) bool {
 // It only reads: nothing is created or written for an anonymous request. With
 // Users set, the identity comes from the users file as it is now.
 func (h *Handler) session(r *http.Request, host string) (*session.Session, session.Level, error) {
-	id := h.sessions.CookieValue(r)
-	if id == "" {
-		return nil, session.LevelNone, nil
-	}
-	s, err := h.sessions.Load(r.Context(), id, host)
+	_, s, err := h.sessions.LoadRequest(r.Context(), r, host)
 	if err != nil {
 		return nil, session.LevelNone, fmt.Errorf("loading session: %w", err)
 	}

@@ -70,6 +70,23 @@ func (s *countingStore) Take(_ context.Context, key string) ([]byte, error) {
 
 func (s *countingStore) Close() error { return nil }
 
+// AddMember keeps no set: authz never ends sessions by user.
+func (s *countingStore) AddMember(context.Context, string, string, time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writes++
+	return nil
+}
+
+func (s *countingStore) Members(context.Context, string) ([]string, error) { return nil, nil }
+
+func (s *countingStore) RemoveMembers(context.Context, string, ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writes++
+	return nil
+}
+
 func (s *countingStore) writeCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

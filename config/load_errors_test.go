@@ -38,6 +38,17 @@ func TestLoadErrors(t *testing.T) {
 			`server.trusted_proxies: "10.0.0.0/8" is not a list of strings (at keygate.yml:7)`}},
 		{"list for a string", "storage: {path: [a, b]}\n", nil, []string{
 			"storage.path: got a list, want a string (at keygate.yml:7)"}},
+		{"storage path and postgres", "storage: {path: ./k.db, postgres: {address: 'db:5432', database: k, username: k}}\n", []string{"KEYGATE_SESSION__REDIS__ADDRESS=redis:6379"}, []string{
+			`storage.postgres: storage.path "./k.db" and storage.postgres are both set; set only one: path for the bbolt file, postgres for PostgreSQL (at keygate.yml:7)`}},
+		{"postgres without redis", "storage: {postgres: {address: 'db:5432', database: k, username: k}}\n", nil, []string{
+			"storage.postgres: is set without session.redis; replicas on PostgreSQL share sessions through Redis, so configure session.redis too (at keygate.yml:7)"}},
+		{"postgres keys", "storage: {postgres: {address: db, tls: {server_name: db.example.com}}}\n", []string{"KEYGATE_SESSION__REDIS__ADDRESS=redis:6379"}, []string{
+			`storage.postgres.address: "db" is not host:port; use one such as db.example.com:5432 (at keygate.yml:7)`,
+			"storage.postgres.database: is empty; name the database Keygate keeps its data in (at keygate.yml:7)",
+			"storage.postgres.username: is empty; name the role Keygate signs in as (at keygate.yml:7)",
+			`storage.postgres.tls.server_name: "db.example.com" is set but TLS is off; set storage.postgres.tls.enabled: true (at keygate.yml:7)`}},
+		{"postgres password and file", "storage: {postgres: {address: 'db:5432', database: k, username: k, password: x, password_file: y}}\n", []string{"KEYGATE_SESSION__REDIS__ADDRESS=redis:6379"}, []string{
+			"storage.postgres.password_file: password and password_file are both set; use one (at keygate.yml:7)"}},
 		{"number for a string", "users: {file: 1234}\n", nil, []string{
 			`users.file: 1234 is not a string (quote it: "1234") (at keygate.yml:7)`}},
 		{"string for a boolean", "webauthn: {passkey_login: yes}\n", nil, []string{

@@ -127,6 +127,10 @@ func (c *Config) validate(rpIDDerived bool) []*Error {
 	}
 	errs = append(errs, sectionErrors("server", c.Authz().Validate())...)
 	errs = append(errs, sectionErrors("", c.UI().Validate())...)
+	if c.Storage.Postgres.Enabled() && !c.Session.Redis.Enabled() {
+		errs = append(errs, &Error{Key: "storage.postgres", Msg: "is set without session.redis; " +
+			"replicas on PostgreSQL share sessions through Redis, so configure session.redis too"})
+	}
 	if rpIDDerived {
 		for _, e := range errs {
 			if e.Key == "webauthn.rp_id" {

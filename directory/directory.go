@@ -29,12 +29,14 @@ type Directory struct {
 	sem     chan struct{} // one token per password hash in progress
 	memory  *memoryGate   // the memory of the hashes in progress
 	reclaim *reclaimer    // gives their memory back
-	dummy   phc           // hashed against for users without a usable password
-	derive  deriveFunc
+	dummy   hash          // checked when the file holds no password hash at all
+	match   matchFunc
 	poll    time.Duration
 
 	reloadMu sync.Mutex
 	stamp    fileStamp // of the last file read, good or bad; guarded by reloadMu
+
+	rev revocations // see OnRevoke
 }
 
 // New reads and validates the users file named by cfg. A missing or invalid
@@ -56,8 +58,8 @@ func New(cfg Config, logger *slog.Logger) (*Directory, error) {
 		sem:     make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
 		memory:  newMemoryGate(hashMemoryBudget),
 		reclaim: newReclaimer(),
-		dummy:   dummy,
-		derive:  argon2id,
+		dummy:   argon2idHash(dummy),
+		match:   matchHash,
 		poll:    pollInterval,
 	}
 	snap, stamp, err := load(d.path)
@@ -68,7 +70,23 @@ func New(cfg Config, logger *slog.Logger) (*Directory, error) {
 	d.stamp = stamp
 	d.logger.Info("users loaded", "file", d.path, "users", len(snap.users))
 	d.warnIfPublic()
+	d.warnIfMixed(snap)
 	return d, nil
+}
+
+// warnIfMixed logs a warning when the users file holds hashes of more than
+// one class: each sign-in then checks one hash of each.
+func (d *Directory) warnIfMixed(snap *snapshot) {
+	if len(snap.classes) < 2 {
+		return
+	}
+	classes := make([]string, len(snap.classes))
+	for i, h := range snap.classes {
+		classes[i] = h.class
+	}
+	d.logger.Warn("users file mixes password hash schemes or costs; each sign-in checks one hash of each, "+
+		"so that it costs the same for every username; rehash with keygate hash-password to bring them to one",
+		"file", d.path, "classes", classes)
 }
 
 // warnIfPublic logs a warning when every local account may read the hashes.
@@ -89,26 +107,30 @@ func (d *Directory) Lookup(username string) (User, bool) {
 	return e.user.clone(), true
 }
 
-// Authenticate checks password against the user's argon2id hash and returns
-// the user on a match. Every failure is ErrInvalidCredentials, and every call
-// costs one hash: an unknown, disabled or passwordless user is checked against
-// a dummy hash with the default parameters. At most 2*GOMAXPROCS hashes run at
-// once, and only as many as fit in 128 MiB of hash memory (two with the default
-// parameters); a call waiting for its turn returns ctx's error when ctx is done.
-// A hash's memory is collected when it ends, and goes back to the operating
-// system once no hash has run for a second.
+// Authenticate checks password against the user's hash and returns the user
+// on a match. Every failure is ErrInvalidCredentials, and every call costs the
+// same: one hash of each class (scheme and cost parameters) found in the users
+// file, the user's own among them, so that an unknown, disabled or
+// passwordless user costs what a known one does. A file with no password hash
+// at all is checked against a dummy argon2id hash with the default parameters.
+// At most 2*GOMAXPROCS calls hash at once, and only as many as fit in 128 MiB
+// of hash memory (two with the default argon2id parameters); a call waiting
+// for its turn returns ctx's error when ctx is done. A hash's memory is
+// collected when it ends, and goes back to the operating system once no hash
+// has run for a second.
 func (d *Directory) Authenticate(ctx context.Context, username, password string) (User, error) {
 	if err := d.acquire(ctx); err != nil {
 		return User{}, err
 	}
 	defer d.release()
-	e, ok := d.users.Load().users[foldUsername(username)]
+	snap := d.users.Load()
+	e, ok := snap.users[foldUsername(username)]
 	usable := ok && !e.user.Disabled && e.user.hasPassword
-	hash := d.dummy
-	if usable {
-		hash = e.hash
+	classes := snap.classes
+	if len(classes) == 0 {
+		classes = []hash{d.dummy}
 	}
-	match, err := d.verify(ctx, hash, password)
+	match, err := d.verify(ctx, classes, e.hash, usable, password)
 	if err != nil {
 		return User{}, err
 	}
@@ -118,19 +140,34 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 	return e.user.clone(), nil
 }
 
-// verify reports whether password derives to h's key, once h's memory fits in
-// the budget, and collects that memory afterwards.
-func (d *Directory) verify(ctx context.Context, h phc, password string) (bool, error) {
-	taken, err := d.memory.acquire(ctx, uint64(h.memory))
+// verify checks password against one hash of each class, own in its class
+// when usable, once the largest of them fits in the memory budget, and
+// reports whether own matched. It collects the memory afterwards.
+func (d *Directory) verify(ctx context.Context, classes []hash, own hash, usable bool, password string) (bool, error) {
+	var memory uint32
+	for _, h := range classes {
+		memory = max(memory, h.memory)
+	}
+	taken, err := d.memory.acquire(ctx, uint64(memory))
 	if err != nil {
 		return false, fmt.Errorf("waiting to verify a password: %w", err)
 	}
 	d.reclaim.start()
 	defer func() {
-		d.reclaim.done(h.memory)
+		d.reclaim.done(memory)
 		d.memory.release(taken)
 	}()
-	return h.matches(d.derive, password), nil
+	matched := false
+	for _, h := range classes {
+		mine := usable && h.class == own.class
+		if mine {
+			h = own
+		}
+		if d.match(h, password) && mine {
+			matched = true
+		}
+	}
+	return matched, nil
 }
 
 // acquire waits for a hashing slot or for ctx to be done.

@@ -33,17 +33,21 @@ func newCheap(t testing.TB, content string) *Directory {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	d.dummy.params = cheap
+	h, err := newPHC(cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.dummy = argon2idHash(h)
 	return d
 }
 
 // countHashes makes d count its hashes.
 func countHashes(d *Directory) *atomic.Int64 {
 	var n atomic.Int64
-	derive := d.derive
-	d.derive = func(password []byte, h phc) []byte {
+	match := d.match
+	d.match = func(h hash, password string) bool {
 		n.Add(1)
-		return derive(password, h)
+		return match(h, password)
 	}
 	return &n
 }
@@ -99,29 +103,24 @@ func TestAuthenticate(t *testing.T) {
 	}
 }
 
-// TestAuthenticateDummyHash checks that users without a usable password are
-// checked against the dummy hash, with its (default) parameters.
+// TestAuthenticateDummyHash checks that a file without any password hash has
+// every sign-in checked against the dummy hash, with the default parameters.
 func TestAuthenticateDummyHash(t *testing.T) {
-	d := newCheap(t, testUsers(t))
-	d.dummy.params = params{memory: 16, time: 2, threads: 1} // distinguishable, still cheap
-	var got []params
-	d.derive = func(password []byte, h phc) []byte {
-		got = append(got, h.params)
-		return argon2id(password, h)
-	}
-	for _, name := range []string{"mallory", "dora", "pat", "alice"} {
-		d.Authenticate(context.Background(), name, "secret")
-	}
-	want := []params{d.dummy.params, d.dummy.params, d.dummy.params, cheap}
-	if diff := cmp.Diff(want, got, cmp.AllowUnexported(params{})); diff != "" {
-		t.Errorf("hash parameters used (-want +got):\n%s", diff)
-	}
-	fresh, err := New(Config{File: d.path}, nil)
+	d, err := New(Config{File: writeUsers(t, "users:\n  pat: {}\n")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fresh.dummy.params != defaultParams {
-		t.Errorf("dummy parameters: got %+v, want %+v", fresh.dummy.params, defaultParams)
+	var got []string
+	d.match = func(h hash, _ string) bool {
+		got = append(got, h.class)
+		return false
+	}
+	for _, name := range []string{"mallory", "pat"} {
+		d.Authenticate(context.Background(), name, "secret")
+	}
+	want := []string{"argon2id m=65536,t=3,p=4", "argon2id m=65536,t=3,p=4"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("hash classes checked (-want +got):\n%s", diff)
 	}
 }
 
@@ -129,13 +128,13 @@ func TestAuthenticateConcurrencyBound(t *testing.T) {
 	d := newCheap(t, testUsers(t))
 	var inFlight, peak atomic.Int64
 	release := make(chan struct{})
-	d.derive = func(password []byte, h phc) []byte {
+	d.match = func(h hash, password string) bool {
 		n := inFlight.Add(1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
 		<-release
 		defer inFlight.Add(-1)
-		return argon2id(password, h)
+		return matchHash(h, password)
 	}
 	const callers = 50
 	limit := min(int64(2*runtime.GOMAXPROCS(0)), callers)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 
@@ -18,17 +19,37 @@ var ErrInvalidFile = errors.New("directory: invalid users file")
 const maxFileSize = 8 << 20
 
 // userKeys are the keys a user may have, in the order error messages list them.
-const userKeys = "display_name, email, groups, password, disabled"
+// displayname is Authelia's spelling of display_name, accepted as well.
+const userKeys = "display_name (or displayname), email, groups, password, disabled"
 
 // snapshot is one immutable reading of the users file.
 type snapshot struct {
 	users map[string]entry
+	// classes holds one hash of each class (scheme and cost) in the file,
+	// ordered by class. Every sign-in checks one hash of each class, so that
+	// its cost does not depend on the username.
+	classes []hash
 }
 
 // entry is one user and, when the user has a password, its parsed hash.
 type entry struct {
 	user User
-	hash phc
+	hash hash
+}
+
+// newSnapshot indexes the hash classes of users.
+func newSnapshot(users map[string]entry) *snapshot {
+	byClass := make(map[string]hash)
+	for _, e := range users {
+		if e.user.hasPassword {
+			byClass[e.hash.class] = e.hash
+		}
+	}
+	s := &snapshot{users: users}
+	for _, class := range slices.Sorted(maps.Keys(byClass)) {
+		s.classes = append(s.classes, byClass[class])
+	}
+	return s
 }
 
 // fileStamp tells whether the file changed since it was last read.
@@ -68,7 +89,7 @@ func load(path string) (*snapshot, fileStamp, error) {
 	if err != nil {
 		return nil, stamp, fmt.Errorf("%w %s: %w", ErrInvalidFile, path, err)
 	}
-	return &snapshot{users: users}, stamp, nil
+	return newSnapshot(users), stamp, nil
 }
 
 // parseUsers parses the users file and reports every problem at once. It walks
@@ -198,13 +219,13 @@ func parseUser(k, v *yaml.Node) (entry, []error) {
 }
 
 // checkPassword parses a password hash. The hash itself never appears in errors.
-func checkPassword(s string) (phc, error) {
+func checkPassword(s string) (hash, error) {
 	if s == "" {
-		return phc{}, errors.New("password: empty; omit the key for a passkey-only user")
+		return hash{}, errors.New("password: empty; omit the key for a passkey-only user")
 	}
-	h, err := parsePHC(s)
+	h, err := parseHash(s)
 	if err != nil {
-		return phc{}, fmt.Errorf("password: %w (make one with keygate hash-password)", err)
+		return hash{}, fmt.Errorf("password: %w (make one with keygate hash-password)", err)
 	}
 	return h, nil
 }
@@ -232,7 +253,22 @@ func decodeUser(v *yaml.Node, fail func(int, string, ...any)) (userYAML, map[str
 			fail(val.Line, "%v", err)
 		}
 	}
+	mergeDisplayName(line, fail)
 	return u, line
+}
+
+// mergeDisplayName refuses a user with both display_name and Authelia's
+// displayname, and files the line of either under display_name.
+func mergeDisplayName(line map[string]int, fail func(int, string, ...any)) {
+	at, ok := line["displayname"]
+	if !ok {
+		return
+	}
+	if first, both := line["display_name"]; both {
+		fail(max(at, first), "display_name and displayname are both set; keep one (displayname is Authelia's spelling)")
+		return
+	}
+	line["display_name"] = at
 }
 
 // decodeField decodes val into the field of u named key.
@@ -240,7 +276,7 @@ func decodeField(u *userYAML, key string, val *yaml.Node) error {
 	var dst any
 	want := "a string"
 	switch key {
-	case "display_name":
+	case "display_name", "displayname":
 		dst = &u.DisplayName
 	case "email":
 		dst = &u.Email

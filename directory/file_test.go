@@ -98,9 +98,9 @@ func TestParseUsersErrors(t *testing.T) {
 		{"username not a string", "users:\n  [a]: {}\n", "line 2: a username must be a plain string"},
 		{"user twice", "users:\n  alice: {}\n  alice: {}\n", `line 3: user "alice" is listed twice`},
 		{"user not a map", user("    3\n"),
-			`line 3: user "alice": want a map with the keys display_name, email, groups, password, disabled`},
+			`line 3: user "alice": want a map with the keys display_name (or displayname), email, groups, password, disabled`},
 		{"unknown key", user("    emial: a@example.com\n"),
-			`line 3: user "alice": unknown key "emial"; allowed: display_name, email, groups, password, disabled`},
+			`line 3: user "alice": unknown key "emial"; allowed: display_name (or displayname), email, groups, password, disabled`},
 		{"key twice", user("    email: a@example.com\n    email: b@example.com\n"),
 			`line 4: user "alice": key "email" is set twice`},
 		{"display_name not a string", user("    display_name: [a]\n"),
@@ -129,16 +129,24 @@ func TestParseUsersErrors(t *testing.T) {
 			`line 3: user "alice": password: empty; omit the key for a passkey-only user`},
 		{"password null", user("    password:\n    disabled: false\n"),
 			`line 3: user "alice": password: empty; omit the key for a passkey-only user`},
-		{"password bcrypt", user("    password: \"$2b$10$abcdefghijklmnopqrstuv\"\n"),
-			`line 3: user "alice": password: not an argon2id hash: want $argon2id$v=19$m=...,t=...,p=...$salt$key ` +
+		{"password truncated bcrypt", user("    password: \"$2b$10$abcdefghijklmnopqrstuv\"\n"),
+			`line 3: user "alice": password: unusable password hash: malformed bcrypt hash ` +
 				`(make one with keygate hash-password)`},
+		{"password plain text", user("    password: hunter2\n"),
+			`line 3: user "alice": password: not a supported password hash; want one of ` + supportedHashes +
+				` (make one with keygate hash-password)`},
+		{"password md5crypt", user("    password: \"$1$saltsalt$2vnaRpHa6Jxjz5n83ok8Z0\"\n"),
+			`line 3: user "alice": password: not a supported password hash; want one of ` + supportedHashes +
+				` (make one with keygate hash-password)`},
+		{"both display names", user("    display_name: A\n    displayname: B\n"),
+			`line 4: user "alice": display_name and displayname are both set; keep one (displayname is Authelia's spelling)`},
 		{"password truncated", user("    password: \"" + good[:strings.LastIndex(good, "$")+5] + "\"\n"),
 			`line 3: user "alice": password: not an argon2id hash: key is 3 bytes, want 16 to 64 ` +
 				`(make one with keygate hash-password)`},
 		{"disabled not a bool", user("    disabled: maybe\n"), `line 3: user "alice": disabled: want true or false`},
 		{"every error at once", "users:\n  Bob:\n    x: 1\n  carol:\n    email: nope\n",
 			"line 2: username \"Bob\": want 1 to 64 of a-z, 0-9, '.', '_', '-'\n" +
-				"line 3: user \"Bob\": unknown key \"x\"; allowed: display_name, email, groups, password, disabled\n" +
+				"line 3: user \"Bob\": unknown key \"x\"; allowed: display_name (or displayname), email, groups, password, disabled\n" +
 				"line 5: user \"carol\": email \"nope\": want an address like name@example.com"},
 	}
 	for _, tt := range tests {

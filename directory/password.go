@@ -136,15 +136,23 @@ func parseParams(s string) (params, error) {
 		v[i] = n
 	}
 	m, t, p := v[0], v[1], v[2]
-	switch {
-	case p < 1 || p > 255:
-		return params{}, fmt.Errorf("%w: p=%d, want 1 to 255", errBadHash, p)
-	case m < 8*p || m > maxMemoryKiB:
-		return params{}, fmt.Errorf("%w: m=%d, want %d to %d KiB", errBadHash, m, 8*p, maxMemoryKiB)
-	case t < 1 || t > maxTime:
-		return params{}, fmt.Errorf("%w: t=%d, want 1 to %d", errBadHash, t, maxTime)
+	if err := checkArgon2(m, t, p); err != nil {
+		return params{}, fmt.Errorf("%w: %w", errBadHash, err)
 	}
 	return params{memory: uint32(m), time: uint32(t), threads: uint8(p)}, nil
+}
+
+// checkArgon2 bounds the memory (KiB), time and parallelism of an argon2 hash.
+func checkArgon2(m, t, p uint64) error {
+	switch {
+	case p < 1 || p > 255:
+		return fmt.Errorf("p=%d, want 1 to 255", p)
+	case m < 8*p || m > maxMemoryKiB:
+		return fmt.Errorf("m=%d, want %d to %d KiB", m, 8*p, maxMemoryKiB)
+	case t < 1 || t > maxTime:
+		return fmt.Errorf("t=%d, want 1 to %d", t, maxTime)
+	}
+	return nil
 }
 
 // decodeB64 decodes an unpadded standard base64 field of lo to hi bytes.

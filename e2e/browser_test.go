@@ -263,7 +263,7 @@ func scenarioRenameDelete(t *testing.T, s *browserStack, p *people) {
 	wantCredentials(t, a, []string{"Blue key"})
 	a.shot(t, "deleted")
 
-	signOut(t, s, a)
+	crossSiteSignOut(t, s, a)
 	a.open(t, s.app()+"/")
 	a.waitURL(t, "^"+regexp.QuoteMeta(s.portal()+"/?rd="))
 	a.waitText(t, "status", "not registered")

@@ -32,6 +32,7 @@ func TestKubernetesManifests(t *testing.T) {
 	svc, cfg := checkKeygateManifests(t, readManifests(t, "keygate.yaml"))
 	t.Run("ingress-nginx", func(t *testing.T) { checkIngressNginx(t, readManifests(t, "ingress-nginx.yaml"), svc, cfg) })
 	t.Run("traefik", func(t *testing.T) { checkTraefik(t, readManifests(t, "traefik.yaml"), svc, cfg) })
+	t.Run("gateway-api", func(t *testing.T) { checkGateway(t, readManifests(t, "gateway-api.yaml"), svc, cfg) })
 }
 
 const kubeNamespace, annotationPrefix = "keygate", "nginx.ingress.kubernetes.io/"
@@ -270,6 +271,70 @@ func checkTraefik(t *testing.T, objs []any, svc keygateService, cfg *config.Conf
 		underCookieDomain(host, cfg),
 		authAddress(yamlStr(auth, "address"), svc, "/api/authz/forward-auth"),
 		identityHeadersIn(yamlStrs(auth, "authResponseHeaders")))
+}
+
+// checkGateway checks the Gateway API manifests: a Gateway with an HTTPS
+// listener for the portal and for the application, the portal's HTTPRoute
+// (its /api/authz/ rule refused to everyone) to Keygate's Service, and the
+// application's HTTPRoute, whose ExtensionRef filters name Middlewares that
+// exist, one of them the forwardAuth check.
+func checkGateway(t *testing.T, objs []any, svc keygateService, cfg *config.Config) {
+	gw := mustFind(t, objs, "Gateway", "default", "keygate")
+	portalHost := mustURL(t, cfg.Session.PortalURL).Hostname()
+	listener := func(section string) any {
+		l := yamlAt(yamlList(gw, "spec", "listeners"), slices.IndexFunc(yamlList(gw, "spec", "listeners"), func(l any) bool { return yamlStr(l, "name") == section }))
+		expect(t, "Gateway listener "+section, check{yamlStr(l, "protocol") == "HTTPS" && yamlStr(l, "tls", "mode") == "Terminate" && yamlStr(l, "tls", "certificateRefs", 0, "name") != "",
+			"not an HTTPS listener that terminates TLS with a certificate"})
+		return l
+	}
+	portal := mustFind(t, objs, "HTTPRoute", svc.namespace, "keygate-portal")
+	app := mustFind(t, objs, "HTTPRoute", "default", "app")
+	attached := func(route any) any {
+		ref := yamlAt(route, "spec", "parentRefs", 0)
+		ns := cmp.Or(yamlStr(ref, "namespace"), yamlStr(route, "metadata", "namespace"))
+		expect(t, "HTTPRoute "+yamlStr(route, "metadata", "name"), check{yamlStr(ref, "name") == "keygate" && ns == "default", "parentRefs is not the Gateway default/keygate"})
+		return listener(yamlStr(ref, "sectionName"))
+	}
+	portalListener, appListener := attached(portal), attached(app)
+	appHost := yamlStr(app, "spec", "hostnames", 0)
+	expect(t, "Gateway",
+		check{yamlStr(portalListener, "hostname") == portalHost && yamlStrs(portal, "spec", "hostnames")[0] == portalHost, "the portal's listener and route are not for " + portalHost},
+		check{yamlStr(portalListener, "allowedRoutes", "namespaces", "from") == "All" ||
+			yamlStr(portalListener, "allowedRoutes", "namespaces", "selector", "matchLabels", "kubernetes.io/metadata.name") == svc.namespace, "the portal's listener does not admit routes from namespace " + svc.namespace},
+		check{yamlStr(appListener, "hostname") == appHost, "the application's listener is not for " + appHost},
+		underCookieDomain(appHost, cfg))
+	var blocked any
+	for i, want := range []string{"/", "/api/authz/"} {
+		r := yamlAt(portal, "spec", "rules", i)
+		expect(t, fmt.Sprintf("HTTPRoute keygate-portal rule %d", i), check{yamlStr(r, "matches", 0, "path", "type") == "PathPrefix" && yamlStr(r, "matches", 0, "path", "value") == want &&
+			yamlStr(r, "backendRefs", 0, "name") == svc.name && yamlStr(r, "backendRefs", 0, "port") == svc.port, fmt.Sprintf("want %s to Service %s port %s", want, svc.name, svc.port)})
+		for _, f := range yamlList(r, "filters") {
+			blocked = yamlAt(traefikMiddleware(t, objs, f, portal), "spec", "ipAllowList")
+		}
+	}
+	var auth any
+	rule := yamlAt(app, "spec", "rules", 0)
+	for _, f := range yamlList(rule, "filters") {
+		auth = cmp.Or(auth, yamlAt(traefikMiddleware(t, objs, f, app), "spec", "forwardAuth"))
+	}
+	expect(t, "Gateway API",
+		check{blocked != nil && allLoopback(yamlStrs(blocked, "sourceRange")), "the portal's /api/authz/ rule does not refuse everyone"},
+		check{auth != nil, "HTTPRoute app has no forwardAuth Middleware"},
+		check{yamlAt(auth, "trustForwardHeader") == false, "forwardAuth.trustForwardHeader is not set to false"},
+		check{yamlStr(rule, "backendRefs", 0, "name") != "", "HTTPRoute app has no backend"},
+		authAddress(yamlStr(auth, "address"), svc, "/api/authz/forward-auth"),
+		identityHeadersIn(yamlStrs(auth, "authResponseHeaders")))
+}
+
+// traefikMiddleware returns the Middleware an HTTPRoute filter names, from the
+// route's namespace.
+func traefikMiddleware(t *testing.T, objs []any, filter, route any) any {
+	ref := yamlAt(filter, "extensionRef")
+	if yamlStr(filter, "type") != "ExtensionRef" || yamlStr(ref, "group") != "traefik.io" || yamlStr(ref, "kind") != "Middleware" {
+		t.Errorf("HTTPRoute %s: filter %v is not an ExtensionRef to a traefik.io Middleware", yamlStr(route, "metadata", "name"), filter)
+		return nil
+	}
+	return mustFind(t, objs, "Middleware", yamlStr(route, "metadata", "namespace"), yamlStr(ref, "name"))
 }
 
 // authAddress checks that raw is Keygate's endpoint wantPath on its Service.

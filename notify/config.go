@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/mail"
 	"strconv"
+	"strings"
 )
 
 // Config is the notifier section: exactly one of File and SMTP.Address is set.
@@ -13,15 +14,22 @@ type Config struct {
 	// File appends one JSON object per message to this path. Empty means SMTP is used.
 	File string     `koanf:"file"`
 	SMTP SMTPConfig `koanf:"smtp"`
+	// Templates is a directory whose identity-code.txt, identity-code.html,
+	// invite.txt and invite.html replace the embedded mail templates of the
+	// same name; a file it lacks keeps the embedded one. Empty means the
+	// embedded templates. Only mail uses them.
+	Templates string `koanf:"templates"`
 }
 
 // SMTPConfig delivers messages through a mail server.
 type SMTPConfig struct {
-	// Address is host:port. Port 465 means implicit TLS; any other port requires STARTTLS
+	// Address is host:port. TLS.Mode says how TLS starts; STARTTLS is required
 	// unless TLS.Insecure is set for a loopback server.
 	Address string `koanf:"address"`
-	// Username authenticates with AUTH PLAIN, over TLS only. Empty means no authentication.
+	// Username authenticates with Auth, over TLS only. Empty means no authentication.
 	Username string `koanf:"username"`
+	// Auth is the SASL mechanism: plain, login or cram-md5. Empty means plain.
+	Auth string `koanf:"auth"`
 	// Password authenticates to the server; PasswordFile reads it from a file instead.
 	// Both empty means no authentication; at most one may be set.
 	Password     string `koanf:"password"`
@@ -34,6 +42,9 @@ type SMTPConfig struct {
 
 // TLSConfig tunes TLS to the mail server.
 type TLSConfig struct {
+	// Mode is starttls (upgrade a plain connection) or implicit (TLS from the
+	// first byte). Empty means implicit on port 465 and starttls elsewhere.
+	Mode string `koanf:"mode"`
 	// ServerName overrides the name checked in the certificate. Empty means the host of Address.
 	ServerName string `koanf:"server_name"`
 	// CAFile is a PEM bundle of roots to trust. Empty means the system roots.
@@ -65,6 +76,19 @@ func (c SMTPConfig) validate() error {
 		add("notifier.smtp.address: %q: want host:port, such as mail.example.com:587", c.Address)
 	} else if c.TLS.Insecure && !isLoopbackName(host) {
 		add("notifier.smtp.tls.insecure: only allowed for a loopback server (127.0.0.1, ::1 or localhost), got host %q", host)
+	}
+	switch c.TLS.Mode {
+	case "", "starttls", "implicit":
+	default:
+		add("notifier.smtp.tls.mode: %q: want starttls or implicit (empty: implicit on port 465, starttls elsewhere)", c.TLS.Mode)
+	}
+	switch strings.ToLower(c.Auth) {
+	case "", "plain", "login", "cram-md5":
+		if c.Auth != "" && c.Username == "" {
+			add("notifier.smtp.auth: %q set without notifier.smtp.username", c.Auth)
+		}
+	default:
+		add("notifier.smtp.auth: %q: want plain, login or cram-md5", c.Auth)
 	}
 	if c.Sender == "" {
 		add("notifier.smtp.sender: required; want an address such as Keygate <keygate@example.com>")

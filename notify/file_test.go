@@ -28,7 +28,7 @@ func newFileForTest(t *testing.T) (Notifier, string) {
 func TestFileNotifier(t *testing.T) {
 	n, path := newFileForTest(t)
 	messages := []Message{
-		{User: "alice", To: "alice@example.com", Subject: "Your code", Body: "ignored", Code: "12345678"},
+		{User: "alice", To: "alice@example.com", Subject: "Your code", Code: "12345678"},
 		{User: "bob", To: "bob@example.com", Subject: "Enroll \"now\"\n", Link: "https://auth.example.com/enroll?token=x&y=<z>"},
 	}
 	for _, m := range messages {
@@ -139,6 +139,14 @@ func TestConfigValidate(t *testing.T) {
 			"notifier.smtp.password: required with notifier.smtp.username (or set notifier.smtp.password_file)"},
 		{"password without username", smtp(func(c *SMTPConfig) { c.Password = "p" }),
 			"notifier.smtp.username: required with a password"},
+		{"auth mechanisms", smtp(func(c *SMTPConfig) { c.Username, c.Password, c.Auth = "k", "p", "CRAM-MD5" }), ""},
+		{"tls modes", smtp(func(c *SMTPConfig) { c.TLS.Mode = "implicit" }), ""},
+		{"bad auth", smtp(func(c *SMTPConfig) { c.Username, c.Password, c.Auth = "k", "p", "xoauth2" }),
+			`notifier.smtp.auth: "xoauth2": want plain, login or cram-md5`},
+		{"auth without username", smtp(func(c *SMTPConfig) { c.Auth = "login" }),
+			`notifier.smtp.auth: "login" set without notifier.smtp.username`},
+		{"bad tls mode", smtp(func(c *SMTPConfig) { c.TLS.Mode = "ssl" }),
+			`notifier.smtp.tls.mode: "ssl": want starttls or implicit (empty: implicit on port 465, starttls elsewhere)`},
 		{"all at once", smtp(func(c *SMTPConfig) { c.Address, c.Sender = "x", "" }),
 			"notifier.smtp.address: \"x\": want host:port, such as mail.example.com:587\n" +
 				"notifier.smtp.sender: required; want an address such as Keygate <keygate@example.com>"},

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // Message is one notification for one person.
@@ -13,11 +14,27 @@ type Message struct {
 	To string
 	// Subject is a one-line summary; control characters become spaces.
 	Subject string
-	// Body is the plain-text mail body. Empty means a body made of Code and Link.
-	Body string
+	// Kind picks the mail templates. Empty means KindInvite for a message
+	// with a Link and no Code, KindIdentityCode otherwise.
+	Kind Kind
+	// Name is the portal's name as mails show it. Empty means "Keygate".
+	Name string
 	// Code is a one-time code, and Link a one-time URL; either may be empty.
 	Code string
 	Link string
+	// Lifetime is how long Code or Link works. Zero means the mail does not say.
+	Lifetime time.Duration
+}
+
+// kind returns m.Kind, or the kind its content implies.
+func (m Message) kind() Kind {
+	switch {
+	case m.Kind != "":
+		return m.Kind
+	case m.Link != "" && m.Code == "":
+		return KindInvite
+	}
+	return KindIdentityCode
 }
 
 // Notifier delivers messages.
@@ -39,5 +56,9 @@ func New(cfg Config, logger *slog.Logger) (Notifier, error) {
 	if cfg.File != "" {
 		return newFileNotifier(cfg.File)
 	}
-	return newSMTPNotifier(cfg.SMTP, logger)
+	tmpl, err := loadTemplates(cfg.Templates)
+	if err != nil {
+		return nil, err
+	}
+	return newSMTPNotifier(cfg.SMTP, tmpl, logger)
 }

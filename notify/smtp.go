@@ -3,18 +3,21 @@ package notify
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/mail"
-	"net/smtp"
 	"os"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
 // ErrNoSTARTTLS is returned when the mail server offers no STARTTLS and a
@@ -24,38 +27,55 @@ var ErrNoSTARTTLS = errors.New("notify: mail server does not offer STARTTLS")
 // ErrRecipient is returned for a message whose To is not one email address.
 var ErrRecipient = errors.New("notify: invalid recipient address")
 
+// errNotLoopback refuses tls.insecure for a name that did not resolve to loopback.
+var errNotLoopback = errors.New("notify: tls.insecure is set but the mail server is not on a loopback address")
+
 // sendTimeout bounds one delivery when the caller's context has no deadline.
 const sendTimeout = 30 * time.Second
 
 // smtpNotifier sends each message over a new connection to a mail server.
 type smtpNotifier struct {
-	address     string // host:port
-	host        string // the host of address, for AUTH PLAIN
-	implicitTLS bool   // port 465: TLS from the first byte
-	insecure    bool   // plain or unverified TLS allowed, for loopback peers only
+	host        string
+	port        int
+	implicitTLS bool // TLS from the first byte
+	insecure    bool // plain or unverified TLS allowed, for loopback peers only
 	tls         *tls.Config
+	auth        gomail.SMTPAuthType // empty: no authentication
 	username    string
 	password    string
 	from        *mail.Address
+	templates   *templates
 	logger      *slog.Logger
 }
 
 var _ Notifier = (*smtpNotifier)(nil)
 
-// newSMTPNotifier reads the password and CA files named by a validated cfg.
-func newSMTPNotifier(cfg SMTPConfig, logger *slog.Logger) (*smtpNotifier, error) {
+// authTypes maps notifier.smtp.auth to the mechanisms of the mail library.
+var authTypes = map[string]gomail.SMTPAuthType{
+	"": gomail.SMTPAuthPlain, "plain": gomail.SMTPAuthPlain,
+	"login": gomail.SMTPAuthLogin, "cram-md5": gomail.SMTPAuthCramMD5,
+}
+
+// newSMTPNotifier reads the password, CA and template files named by a validated cfg.
+func newSMTPNotifier(cfg SMTPConfig, tmpl *templates, logger *slog.Logger) (*smtpNotifier, error) {
 	host, port, _ := net.SplitHostPort(cfg.Address)
+	portNum, _ := strconv.Atoi(port)
 	from, _ := mail.ParseAddress(cfg.Sender)
 	n := &smtpNotifier{
-		address:     cfg.Address,
 		host:        host,
-		implicitTLS: port == "465",
+		port:        portNum,
+		implicitTLS: cfg.TLS.Mode == "implicit" || cfg.TLS.Mode == "" && port == "465",
 		insecure:    cfg.TLS.Insecure,
-		tls:         &tls.Config{ServerName: cmp.Or(cfg.TLS.ServerName, host), MinVersion: tls.VersionTLS12},
-		username:    cfg.Username,
-		password:    cfg.Password,
-		from:        from,
-		logger:      logger,
+		tls: &tls.Config{ServerName: cmp.Or(cfg.TLS.ServerName, host), MinVersion: tls.VersionTLS12,
+			InsecureSkipVerify: cfg.TLS.Insecure}, // only ever used on a loopback connection, see dial
+		username:  cfg.Username,
+		password:  cfg.Password,
+		from:      from,
+		templates: tmpl,
+		logger:    logger,
+	}
+	if cfg.Username != "" {
+		n.auth = authTypes[strings.ToLower(cfg.Auth)]
 	}
 	if cfg.PasswordFile != "" {
 		b, err := os.ReadFile(cfg.PasswordFile)
@@ -79,11 +99,7 @@ func newSMTPNotifier(cfg SMTPConfig, logger *slog.Logger) (*smtpNotifier, error)
 
 // Send delivers m in one SMTP session: connect, secure, authenticate, send, quit.
 func (n *smtpNotifier) Send(ctx context.Context, m Message) error {
-	to, err := recipient(m.To)
-	if err != nil {
-		return err
-	}
-	msg, err := compose(n.from, to, m, time.Now())
+	msg, err := n.message(m)
 	if err != nil {
 		return err
 	}
@@ -92,120 +108,126 @@ func (n *smtpNotifier) Send(ctx context.Context, m Message) error {
 		ctx, cancel = context.WithTimeout(ctx, sendTimeout)
 		defer cancel()
 	}
-	if err := n.deliver(ctx, to.Address, msg); err != nil {
+	if err := n.deliver(ctx, msg); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("sending mail: %w: %w", ctx.Err(), err)
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) { // the connection's deadline is the context's
+			return fmt.Errorf("sending mail: %w: %w", context.DeadlineExceeded, err)
+		}
 		return fmt.Errorf("sending mail: %w", err)
 	}
-	n.logger.Info("mail sent", "user", m.User, "subject", m.Subject)
+	n.logger.Info("mail sent", "user", m.User, "kind", m.kind(), "subject", m.Subject)
 	return nil
 }
 
-// deliver runs the SMTP session. Every read and write stops when ctx is done.
-func (n *smtpNotifier) deliver(ctx context.Context, to string, msg []byte) error {
-	conn, err := n.dial(ctx)
+// message builds the mail: headers, and the text and HTML bodies from the templates.
+func (n *smtpNotifier) message(m Message) (*gomail.Msg, error) {
+	to, err := recipient(m.To)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer conn.Close()
-	// Cut the connection only once ctx is done, so that a failed read or
-	// write can always be told apart from a timeout by ctx.Err().
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-
-	c, err := smtp.NewClient(conn, n.host)
+	text, html, err := n.templates.render(m)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer c.Close()
-	if err := n.secure(c, conn); err != nil {
-		return err
+	id, err := messageID(n.from.Address)
+	if err != nil {
+		return nil, err
 	}
-	if err := n.auth(c); err != nil {
-		return err
+	msg := gomail.NewMsg()
+	if err := msg.FromFormat(n.from.Name, n.from.Address); err != nil {
+		return nil, fmt.Errorf("notifier.smtp.sender: %w", err)
 	}
-	return send(c, n.from.Address, to, msg)
+	if err := msg.AddToFormat(to.Name, to.Address); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrRecipient, err)
+	}
+	msg.Subject(oneLine(m.Subject))
+	msg.SetDate()
+	msg.SetMessageIDWithValue(id)
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	msg.SetBodyString(gomail.TypeTextPlain, text)
+	msg.AddAlternativeString(gomail.TypeTextHTML, html)
+	return msg, nil
 }
 
-// dial connects to the server, with TLS from the start on port 465.
-func (n *smtpNotifier) dial(ctx context.Context) (net.Conn, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", n.address)
-	if err != nil || !n.implicitTLS {
-		return conn, err
+// deliver runs the SMTP session; it ends by the deadline of ctx.
+func (n *smtpNotifier) deliver(ctx context.Context, msg *gomail.Msg) error {
+	deadline, _ := ctx.Deadline()
+	opts := []gomail.Option{
+		gomail.WithPort(n.port),
+		gomail.WithTimeout(max(time.Until(deadline), time.Millisecond)),
+		gomail.WithTLSConfig(n.tls),
+		gomail.WithDialContextFunc(func(dialCtx context.Context, network, address string) (net.Conn, error) {
+			return n.dial(dialCtx, ctx, network, address)
+		}),
+		gomail.WithTLSPolicy(n.tlsPolicy()),
 	}
-	tc := tls.Client(conn, n.tlsConfig(conn))
-	if err := tc.HandshakeContext(ctx); err != nil {
+	if n.implicitTLS {
+		opts = append(opts, gomail.WithSSL())
+	}
+	if n.auth != "" {
+		opts = append(opts, gomail.WithSMTPAuth(n.auth), gomail.WithUsername(n.username), gomail.WithPassword(n.password))
+	}
+	c, err := gomail.NewClient(n.host, opts...)
+	if err != nil {
+		return err
+	}
+	err = c.DialAndSendWithContext(ctx, msg)
+	if err != nil && strings.Contains(err.Error(), "does not support STARTTLS") {
+		return fmt.Errorf("%w: %w", ErrNoSTARTTLS, err)
+	}
+	return err
+}
+
+// tlsPolicy requires STARTTLS unless the server is an insecure loopback relay
+// and no password is sent.
+func (n *smtpNotifier) tlsPolicy() gomail.TLSPolicy {
+	if n.insecure && n.auth == "" {
+		return gomail.TLSOpportunistic
+	}
+	return gomail.TLSMandatory
+}
+
+// dial connects to the server within dialCtx, with TLS from the first byte
+// when implicit, and cuts the connection once sendCtx is done. With
+// tls.insecure it refuses a peer that is not on a loopback address.
+func (n *smtpNotifier) dial(dialCtx, sendCtx context.Context, network, address string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(dialCtx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	if n.insecure && !isLoopbackConn(conn) {
+		conn.Close()
+		return nil, errNotLoopback
+	}
+	// The mail library sets its own deadlines from sendCtx's; this also ends
+	// the session when sendCtx is cancelled.
+	context.AfterFunc(sendCtx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	if !n.implicitTLS {
+		return conn, nil
+	}
+	tc := tls.Client(conn, n.tls)
+	if err := tc.HandshakeContext(dialCtx); err != nil {
 		conn.Close()
 		return nil, err
 	}
 	return tc, nil
 }
 
-// tlsConfig skips certificate checks only when insecure is set and conn
-// really goes to a loopback address.
-func (n *smtpNotifier) tlsConfig(conn net.Conn) *tls.Config {
-	if !n.insecure || !isLoopbackConn(conn) {
-		return n.tls
-	}
-	cfg := n.tls.Clone()
-	cfg.InsecureSkipVerify = true
-	return cfg
-}
-
-// secure upgrades the connection with STARTTLS. Without STARTTLS it goes on
-// in plain text only for an insecure loopback server.
-func (n *smtpNotifier) secure(c *smtp.Client, conn net.Conn) error {
-	if n.implicitTLS {
-		return nil
-	}
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		return c.StartTLS(n.tlsConfig(conn))
-	}
-	if n.insecure && isLoopbackConn(conn) {
-		return nil
-	}
-	return ErrNoSTARTTLS
-}
-
-// auth authenticates with AUTH PLAIN, and only over TLS.
-func (n *smtpNotifier) auth(c *smtp.Client) error {
-	if n.username == "" {
-		return nil
-	}
-	if _, isTLS := c.TLSConnectionState(); !isTLS {
-		return fmt.Errorf("%w: refusing to send the password in plain text", ErrNoSTARTTLS)
-	}
-	if ok, mechs := c.Extension("AUTH"); !ok || !slices.Contains(strings.Fields(strings.ToUpper(mechs)), "PLAIN") {
-		return errors.New("mail server does not offer AUTH PLAIN")
-	}
-	return c.Auth(smtp.PlainAuth("", n.username, n.password, n.host))
-}
-
-// send runs MAIL, RCPT, DATA and QUIT.
-func send(c *smtp.Client, from, to string, msg []byte) error {
-	if err := c.Mail(from); err != nil {
-		return err
-	}
-	if err := c.Rcpt(to); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(msg); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
-}
-
 // isLoopbackConn reports whether conn's peer is a loopback address.
 func isLoopbackConn(conn net.Conn) bool {
 	addr, ok := conn.RemoteAddr().(*net.TCPAddr)
 	return ok && addr.IP.IsLoopback()
+}
+
+// messageID returns a random id@domain using the sender's domain.
+func messageID(sender string) (string, error) {
+	var r [16]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", fmt.Errorf("making message id: %w", err)
+	}
+	_, domain, _ := strings.Cut(sender, "@")
+	return fmt.Sprintf("%s@%s", hex.EncodeToString(r[:]), cmp.Or(domain, "keygate")), nil
 }

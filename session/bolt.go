@@ -3,16 +3,22 @@ package session
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
 )
 
-// boltBucket is the bucket of the shared bbolt file that BoltStore owns.
-var boltBucket = []byte("sessions")
+// The buckets of the shared bbolt file that BoltStore owns: its keys and
+// values, and the members of its sets (set, 0, member -> expiry).
+var (
+	boltBucket     = []byte("sessions")
+	boltSetsBucket = []byte("session_sets")
+)
 
 const (
 	// boltSweepInterval is how often expired entries are removed from the file.
@@ -24,11 +30,18 @@ const (
 	boltHeader = 8
 )
 
+// BoltFile runs transactions on the bbolt file that the store package owns
+// (*store.File); a *bbolt.DB also satisfies it, as in tests.
+type BoltFile interface {
+	View(fn func(*bbolt.Tx) error) error
+	Update(fn func(*bbolt.Tx) error) error
+}
+
 // BoltStore is the embedded Store: one bucket, "sessions", in the bbolt file that
 // the rest of Keygate also uses. Each value carries its expiry; expired entries read
 // as absent and a background goroutine removes them until Close.
 type BoltStore struct {
-	db     *bbolt.DB
+	db     BoltFile
 	logger *slog.Logger
 	now    func() time.Time
 
@@ -41,13 +54,16 @@ var _ Store = (*BoltStore)(nil)
 
 // NewBoltStore creates the "sessions" bucket in db when missing and starts the sweeper.
 // Close stops the sweeper; it does not close db, which its opener owns.
-func NewBoltStore(db *bbolt.DB, logger *slog.Logger) (*BoltStore, error) {
+func NewBoltStore(db BoltFile, logger *slog.Logger) (*BoltStore, error) {
 	return newBoltStore(db, logger, time.Now, boltSweepInterval)
 }
 
-func newBoltStore(db *bbolt.DB, logger *slog.Logger, now func() time.Time, sweepEvery time.Duration) (*BoltStore, error) {
+func newBoltStore(db BoltFile, logger *slog.Logger, now func() time.Time, sweepEvery time.Duration) (*BoltStore, error) {
 	err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(boltBucket)
+		if _, err := tx.CreateBucketIfNotExists(boltBucket); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(boltSetsBucket)
 		return err
 	})
 	if err != nil {
@@ -70,7 +86,7 @@ func (s *BoltStore) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	var value []byte
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		v, ok := s.live(tx.Bucket(boltBucket).Get([]byte(key)))
 		if !ok {
 			return ErrNotFound
@@ -92,7 +108,7 @@ func (s *BoltStore) Set(ctx context.Context, key string, value []byte, ttl time.
 	record := make([]byte, boltHeader+len(value))
 	binary.BigEndian.PutUint64(record, uint64(s.now().Add(ttl).UnixNano()))
 	copy(record[boltHeader:], value)
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(boltBucket).Put([]byte(key), record)
 	})
 	if err != nil {
@@ -106,7 +122,7 @@ func (s *BoltStore) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(boltBucket).Delete([]byte(key))
 	})
 	if err != nil {
@@ -121,7 +137,7 @@ func (s *BoltStore) Take(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	var value []byte
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(boltBucket)
 		raw := b.Get([]byte(key))
 		if raw == nil {
@@ -167,4 +183,32 @@ func (s *BoltStore) expired(record []byte) bool {
 		return true
 	}
 	return s.now().UnixNano() >= int64(binary.BigEndian.Uint64(record))
+}
+
+// ErrDamaged means a transaction on the bbolt file panicked or faulted on a
+// damaged page. The call fails (callers fail closed, a 5xx); the daemon keeps
+// running, and a restart refuses the file until it is restored.
+var ErrDamaged = errors.New("session: the bbolt file is damaged; restore it from a backup")
+
+// view is db.View with a damaged page's panic or memory fault turned into ErrDamaged.
+func (s *BoltStore) view(fn func(*bbolt.Tx) error) error {
+	return s.guard(func() error { return s.db.View(fn) })
+}
+
+// update is db.Update likewise; bbolt rolls the transaction back as the panic unwinds.
+func (s *BoltStore) update(fn func(*bbolt.Tx) error) error {
+	return s.guard(func() error { return s.db.Update(fn) })
+}
+
+// guard runs txn with memory faults as panics and recovers them. A fault can only
+// come from reading the mapped file, which the recovery leaves as it was.
+func (s *BoltStore) guard(txn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.Error("bbolt transaction failed on a damaged file", "panic", fmt.Sprint(p))
+			err = ErrDamaged
+		}
+	}()
+	return txn()
 }

@@ -30,17 +30,31 @@ func (s *BoltStore) sweepLoop(every time.Duration) {
 	}
 }
 
-// sweep deletes every expired or malformed entry, in batches of at most
-// boltSweepBatch keys per write transaction, and reports how many it deleted.
+// sweep deletes every expired or malformed entry and set member, in batches
+// of at most boltSweepBatch keys per write transaction, and reports how many
+// it deleted.
 func (s *BoltStore) sweep() (int, error) {
 	total := 0
-	var after []byte
-	for {
-		keys, next, err := s.expiredKeys(after)
+	for _, bucket := range [][]byte{boltBucket, boltSetsBucket} {
+		n, err := s.sweepBucket(bucket)
+		total += n
 		if err != nil {
 			return total, err
 		}
-		n, err := s.deleteExpired(keys)
+	}
+	return total, nil
+}
+
+// sweepBucket is sweep for one bucket.
+func (s *BoltStore) sweepBucket(bucket []byte) (int, error) {
+	total := 0
+	var after []byte
+	for {
+		keys, next, err := s.expiredKeys(bucket, after)
+		if err != nil {
+			return total, err
+		}
+		n, err := s.deleteExpired(bucket, keys)
 		total += n
 		if err != nil {
 			return total, err
@@ -54,9 +68,9 @@ func (s *BoltStore) sweep() (int, error) {
 
 // expiredKeys scans from the key after `after` and returns up to boltSweepBatch
 // expired keys, and the key to resume from (nil at the end of the bucket).
-func (s *BoltStore) expiredKeys(after []byte) (keys [][]byte, next []byte, err error) {
-	err = s.db.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(boltBucket).Cursor()
+func (s *BoltStore) expiredKeys(bucket, after []byte) (keys [][]byte, next []byte, err error) {
+	err = s.view(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
 		k, v := c.First()
 		if after != nil {
 			k, v = c.Seek(after)
@@ -80,13 +94,13 @@ func (s *BoltStore) expiredKeys(after []byte) (keys [][]byte, next []byte, err e
 
 // deleteExpired deletes those of keys that are still expired: a key may have been
 // set anew since it was found.
-func (s *BoltStore) deleteExpired(keys [][]byte) (int, error) {
+func (s *BoltStore) deleteExpired(bucket []byte, keys [][]byte) (int, error) {
 	if len(keys) == 0 {
 		return 0, nil
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(boltBucket)
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucket)
 		for _, k := range keys {
 			v := b.Get(k)
 			if v == nil || !s.expired(v) {

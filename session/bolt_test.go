@@ -56,13 +56,16 @@ func TestBoltStoreSweep(t *testing.T) {
 		mustSet(t, s, fmt.Sprintf("k%04d", i), []byte("v"), ttl)
 	}
 	putRaw(t, s, "malformed", []byte{1, 2})
+	mustAddMember(t, s, "u:alice", "gone", time.Minute)
+	mustAddMember(t, s, "u:alice", "kept", time.Hour)
 	c.advance(2 * time.Minute)
 
 	got, err := s.sweep()
 	if err != nil {
 		t.Fatalf("sweep: %v", err)
 	}
-	if want := n/2 + 1; got != want {
+	wantMembers(t, s, "u:alice", "kept")
+	if want := n/2 + 2; got != want {
 		t.Errorf("sweep deleted %d entries, want %d", got, want)
 	}
 	if got, want := countEntries(t, s), (n+1)/2; got != want {

@@ -13,6 +13,13 @@ import (
 // instance that calls them at once.
 const CacheTTL = time.Second
 
+// StoreDeadline bounds each store call that Load makes (reading a session on a
+// cache miss, recording activity when due): a store that hangs or is
+// unreachable makes Load fail after at most this long rather than hold the
+// proxy's check. A Load answered from the cache alone has no deadline to set
+// and allocates none.
+const StoreDeadline = 500 * time.Millisecond
+
 // cacheEntries bounds the sessions the cache holds: each costs about 1 KB, and
 // only sessions read in the last CacheTTL or so are kept.
 const cacheEntries = 100_000

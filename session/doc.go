@@ -9,7 +9,22 @@
 // counted from the last recorded activity, which remember-me sessions do not
 // have. Every change of level, elevation or sign-in issues a new ID and deletes
 // the old one. PutState and TakeState keep WebAuthn challenges and one-time
-// codes in the same store, under their own namespace.
+// codes in the same store, under their own namespace; EphemeralStates keeps the
+// state of ceremonies anyone may begin (passkey sign-in options) where it costs
+// no durable write: in memory (bounded, oldest first) on the embedded store,
+// in Redis when sessions are there.
+//
+// Issue records each session in a set per user (Store.AddMember), before it
+// stores the session; EndUser deletes every session of a user, which cmd/keygate
+// calls when the users file disables or removes the user, so that enabling
+// them again revives nothing.
+//
+// A request may carry several session cookies (one from an older cookie
+// domain, or one a sibling host planted on a narrower path, which the browser
+// sends first). LoadRequest ignores IDs that name no valid session and honours
+// none when two name live sessions, so the order of the cookies, which the
+// sender controls, never chooses the session; CookieValue returns an ID only
+// when it is unambiguous; CookieValues lists them all for sign-out.
 //
 // Each Factor records what a rule's require judges: its method and time, and
 // for a WebAuthn factor the credential, the UV flag, the attachment, whether it
@@ -66,7 +81,11 @@
 //     long before its inactivity limit. They go to a record apart from the session,
 //     so a late activity write can never bring back a destroyed or rotated session.
 //   - Cookie domains do not nest (Config.Validate rejects it), so one host is
-//     covered by exactly one cookie domain and a browser sends one session cookie.
+//     covered by exactly one cookie domain and Keygate's own cookies never
+//     collide; other session cookies a browser sends are resolved as above.
+//   - A session exists only once it is in its user's set: EndUser finds every
+//     session issued since the index existed. Sets live apart from keys, and
+//     each member expires with its session.
 //
 // # What it does not do
 //
@@ -79,6 +98,7 @@
 // # Who may import it
 //
 // Packages authz, ui and webauthn, and cmd/keygate for wiring. It is the only
-// package that imports go-redis, and it uses bbolt only through the *bbolt.DB
-// that cmd/keygate opens; neither library's types appear in its API except that DB.
+// package that imports go-redis, and it uses bbolt only through BoltFile, the
+// transactions of the file that the store package opens and owns (*store.File);
+// neither library's types appear in its API except bbolt's Tx in BoltFile.
 package session

@@ -18,6 +18,7 @@ type memStore struct {
 	calls   map[string]int // "get", "set", "delete", "take"
 	sets    map[string]int // key prefix ("s:", "a:", "c:") -> Sets
 	failErr error          // returned by every call when set
+	members map[string]map[string]bool
 }
 
 var _ Store = (*memStore)(nil)
@@ -90,6 +91,50 @@ func (s *memStore) Take(_ context.Context, key string) ([]byte, error) {
 }
 
 func (s *memStore) Close() error { return nil }
+
+// AddMember keeps set members as keys "set\x00member", apart from Set's keys.
+func (s *memStore) AddMember(_ context.Context, set, member string, ttl time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["add_member"]++
+	if s.failErr != nil {
+		return s.failErr
+	}
+	if err := checkMember(set, member, ttl); err != nil {
+		return err
+	}
+	if s.members == nil {
+		s.members = make(map[string]map[string]bool)
+	}
+	if s.members[set] == nil {
+		s.members[set] = make(map[string]bool)
+	}
+	s.members[set][member] = true
+	return nil
+}
+
+func (s *memStore) Members(_ context.Context, set string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["members"]++
+	if s.failErr != nil {
+		return nil, s.failErr
+	}
+	return slices.Sorted(maps.Keys(s.members[set])), nil
+}
+
+func (s *memStore) RemoveMembers(_ context.Context, set string, members ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["remove_members"]++
+	if s.failErr != nil {
+		return s.failErr
+	}
+	for _, m := range members {
+		delete(s.members[set], m)
+	}
+	return nil
+}
 
 // writes is the number of calls that could have changed the store.
 func (s *memStore) writes() int {

@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/textproto"
-	"strings"
 	"time"
 )
 
-// Issue stores s under a fresh random 256-bit ID, deletes oldID (if not "" and
-// well formed) and drops it from this Manager's cache, and sets the cookie for
+// Issue stores s under a fresh random 256-bit ID, records it among the
+// sessions of s.Username (see EndUser), deletes oldID (if not "" and well
+// formed) and drops it from this Manager's cache, and sets the cookie for
 // s.Domain on w. Callers use it at every sign-in, level change and elevation, so
 // each of them rotates the ID; other instances stop accepting oldID within CacheTTL.
 //
@@ -47,6 +46,10 @@ func (m *Manager) Issue(ctx context.Context, w http.ResponseWriter, oldID string
 	}
 	id := newID()
 	h, _ := hashID(id)
+	// Indexed first: a session that EndUser could not find must not exist.
+	if err := m.index(ctx, s.Username, h, s); err != nil {
+		return err
+	}
 	if err := m.store.Set(ctx, h.key(sessionPrefix), data, ttl); err != nil {
 		return fmt.Errorf("storing session: %w", err)
 	}
@@ -109,27 +112,6 @@ func (m *Manager) cookie(d Domain, value string, maxAge int) *http.Cookie {
 		HttpOnly: true,
 		SameSite: m.sameSite,
 	}
-}
-
-// CookieValue returns the value of the session cookie on r: the first cookie of
-// that name holding a well-formed ID, or "" when there is none. It never fails
-// and, unlike parsing every cookie into an http.Cookie, allocates nothing.
-func (m *Manager) CookieValue(r *http.Request) string {
-	for _, line := range r.Header["Cookie"] {
-		for part := range strings.SplitSeq(line, ";") {
-			name, value, ok := strings.Cut(textproto.TrimString(part), "=")
-			if !ok || name != m.name {
-				continue
-			}
-			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
-				value = value[1 : len(value)-1]
-			}
-			if _, ok := hashID(value); ok {
-				return value
-			}
-		}
-	}
-	return ""
 }
 
 // PutState stores single-use ceremony state (a WebAuthn challenge, an identity

@@ -238,7 +238,8 @@ func TestCookieValue(t *testing.T) {
 		{"session cookie", "a=b; keygate_session=" + id, id},
 		{"malformed", "keygate_session=" + strings.Repeat("!", 43), ""},
 		{"malformed first", "keygate_session=x; keygate_session=" + id, id},
-		{"two IDs", "keygate_session=" + other + "; keygate_session=" + id, other},
+		{"two IDs", "keygate_session=" + other + "; keygate_session=" + id, ""},
+		{"the same ID twice", "keygate_session=" + id + "; keygate_session=" + id, id},
 		{"garbage header", "keygate_session", ""},
 		{"quoted", `keygate_session="` + id + `"`, id},
 	}

@@ -34,6 +34,7 @@ type Manager struct {
 	logger     *slog.Logger
 	gate       *activityGate
 	cache      *sessionCache
+	ephemeral  States           // see EphemeralStates
 	now        func() time.Time // time.Now; tests replace it
 }
 
@@ -47,7 +48,7 @@ func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) 
 		return nil, fmt.Errorf("invalid session config: %w", err)
 	}
 	inactivity := orDefault(cfg.Inactivity, DefaultInactivity)
-	return &Manager{
+	m := &Manager{
 		name:       cmp.Or(cfg.Name, DefaultCookieName),
 		sameSite:   sameSite(cfg.SameSite),
 		expiration: orDefault(cfg.Expiration, DefaultExpiration),
@@ -59,7 +60,9 @@ func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) 
 		gate:       newActivityGate(min(inactivity/10, time.Minute)),
 		cache:      newSessionCache(CacheTTL, cacheEntries),
 		now:        time.Now,
-	}, nil
+	}
+	m.ephemeral = ephemeralStates(m, store)
+	return m, nil
 }
 
 func sameSite(s string) http.SameSite {
@@ -146,6 +149,8 @@ func (m *Manager) Load(ctx context.Context, id, host string) (*Session, error) {
 // loadStored is Load on a cache miss: it reads the session and its activity from
 // the store and caches the session when it returns it.
 func (m *Manager) loadStored(ctx context.Context, h hashedID, d Domain, now time.Time) (*Session, error) {
+	ctx, cancel := context.WithTimeout(ctx, StoreDeadline)
+	defer cancel()
 	epoch := m.cache.epoch(h)
 	s, err := m.read(ctx, h)
 	if err != nil || s == nil || s.Domain != d.Name || !now.Before(m.expiresAt(s)) {
@@ -228,6 +233,8 @@ func (m *Manager) touch(ctx context.Context, h hashedID, e *cached, now time.Tim
 	if now.Sub(e.lastActivity()) < m.gate.every || !m.gate.claim(h, now) {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, StoreDeadline)
+	defer cancel()
 	ttl := min(m.inactivity+m.gate.every, m.expiresAt(e.session).Sub(now))
 	if err := m.store.Set(ctx, h.key(activityPrefix), encodeTime(now), ttl); err != nil {
 		m.gate.release(h, now)

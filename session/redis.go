@@ -21,14 +21,25 @@ const (
 	redisKeyPrefix = "keygate:"
 	// redisPingTimeout bounds the connection check in NewRedisStore.
 	redisPingTimeout = 5 * time.Second
+	// RedisTimeout bounds every call of a RedisStore, retries included, whatever
+	// the caller's context allows: a Redis that hangs costs a request at most
+	// this long, then the caller fails closed (a 5xx). Forward-auth checks use a
+	// shorter deadline of their own (authz).
+	RedisTimeout = time.Second
+	// redisIOTimeout bounds one read or write on a connection; a timed-out
+	// connection is dropped and the call retried on another while time remains.
+	redisIOTimeout = 500 * time.Millisecond
+	// redisRetries is how often a call is retried after a network error, within RedisTimeout.
+	redisRetries = 1
 )
 
 // RedisStore is the Store for several Keygate instances: a standalone Redis, a
 // Sentinel-managed master or a Redis Cluster, reached over a connection pool.
 // Every key is prefixed with "keygate:". It needs Redis 6.2 or later (GETDEL).
 type RedisStore struct {
-	client redis.UniversalClient
-	prefix string
+	client    redis.UniversalClient
+	prefix    string
+	addMember *redis.Script // see addMemberLua
 
 	closeOnce sync.Once
 	closeErr  error
@@ -63,7 +74,7 @@ func newRedisStore(cfg RedisConfig, logger *slog.Logger, prefix string) (*RedisS
 	}
 	logger.With("component", "session.redis").Info("connected to redis",
 		"mode", cfg.mode(), "addresses", opts.Addrs, "tls", cfg.TLS.Enabled)
-	return &RedisStore{client: client, prefix: prefix}, nil
+	return &RedisStore{client: client, prefix: prefix, addMember: redis.NewScript(addMemberLua)}, nil
 }
 
 // redisOptions translates cfg, reading the password and CA files it names.
@@ -74,6 +85,11 @@ func redisOptions(cfg RedisConfig) (*redis.UniversalOptions, error) {
 		DB:                    cfg.DB,
 		ContextTimeoutEnabled: true,
 		DisableIdentity:       true,
+		DialTimeout:           RedisTimeout,
+		ReadTimeout:           redisIOTimeout,
+		WriteTimeout:          redisIOTimeout,
+		PoolTimeout:           RedisTimeout,
+		MaxRetries:            redisRetries,
 	}
 	switch cfg.mode() {
 	case "sentinel":
@@ -146,8 +162,15 @@ func fileCause(err error) error {
 	return err
 }
 
+// bounded returns ctx with RedisTimeout as its deadline unless it has an earlier one.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, RedisTimeout)
+}
+
 // Get implements Store.
 func (s *RedisStore) Get(ctx context.Context, key string) ([]byte, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	v, err := s.client.Get(ctx, s.prefix+key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
@@ -163,6 +186,8 @@ func (s *RedisStore) Set(ctx context.Context, key string, value []byte, ttl time
 	if err := checkTTL(ttl); err != nil {
 		return err
 	}
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	if err := s.client.Set(ctx, s.prefix+key, value, ttl).Err(); err != nil {
 		return fmt.Errorf("redis set: %w", err)
 	}
@@ -171,6 +196,8 @@ func (s *RedisStore) Set(ctx context.Context, key string, value []byte, ttl time
 
 // Delete implements Store.
 func (s *RedisStore) Delete(ctx context.Context, key string) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	if err := s.client.Del(ctx, s.prefix+key).Err(); err != nil {
 		return fmt.Errorf("redis delete: %w", err)
 	}
@@ -179,6 +206,8 @@ func (s *RedisStore) Delete(ctx context.Context, key string) error {
 
 // Take implements Store with GETDEL.
 func (s *RedisStore) Take(ctx context.Context, key string) ([]byte, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	v, err := s.client.GetDel(ctx, s.prefix+key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound

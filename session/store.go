@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,14 @@ type Store interface {
 	// Take atomically returns and removes the value under key, or returns ErrNotFound:
 	// of several concurrent Takes of one key, at most one gets the value.
 	Take(ctx context.Context, key string) ([]byte, error)
+	// AddMember adds member to the set named set for ttl, which must be
+	// positive; adding it again sets its ttl anew. Sets live apart from keys.
+	// Neither name may be empty or hold a NUL byte.
+	AddMember(ctx context.Context, set, member string, ttl time.Duration) error
+	// Members returns the unexpired members of set, in no particular order.
+	Members(ctx context.Context, set string) ([]string, error)
+	// RemoveMembers removes members from set; absent ones are not an error.
+	RemoveMembers(ctx context.Context, set string, members ...string) error
 	// Close releases the store's resources.
 	Close() error
 }
@@ -33,4 +42,12 @@ func checkTTL(ttl time.Duration) error {
 		return fmt.Errorf("session: ttl %v is not positive", ttl)
 	}
 	return nil
+}
+
+// checkMember rejects a set member that AddMember cannot keep.
+func checkMember(set, member string, ttl time.Duration) error {
+	if set == "" || member == "" || strings.ContainsRune(set, 0) || strings.ContainsRune(member, 0) {
+		return fmt.Errorf("session: set %q or member %q is empty or holds a NUL byte", set, member)
+	}
+	return checkTTL(ttl)
 }

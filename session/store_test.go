@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,6 +32,10 @@ func testStore(t *testing.T, open openStore) {
 		{"TTLMustBePositive", testTTLMustBePositive},
 		{"TakeIsSingleUse", testTakeIsSingleUse},
 		{"CanceledContext", testCanceledContext},
+		{"Sets", testSets},
+		{"SetMemberExpiry", testSetMemberExpiry},
+		{"SetsApartFromKeys", testSetsApartFromKeys},
+		{"SetMemberInvalid", testSetMemberInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
@@ -210,4 +215,81 @@ func testCanceledContext(t *testing.T, s Store) {
 		t.Errorf("Take with a canceled context: got %v, want a context error", err)
 	}
 	wantValue(t, s, "k", []byte("v"))
+}
+
+// wantMembers checks the members of set, in any order.
+func wantMembers(t *testing.T, s Store, set string, want ...string) {
+	t.Helper()
+	got, err := s.Members(t.Context(), set)
+	if err != nil {
+		t.Fatalf("Members(%q): %v", set, err)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("Members(%q) = %q, want %q", set, got, want)
+	}
+}
+
+func mustAddMember(t *testing.T, s Store, set, member string, ttl time.Duration) {
+	t.Helper()
+	if err := s.AddMember(t.Context(), set, member, ttl); err != nil {
+		t.Fatalf("AddMember(%q, %q): %v", set, member, err)
+	}
+}
+
+func testSets(t *testing.T, s Store) {
+	wantMembers(t, s, "u:alice")
+	mustAddMember(t, s, "u:alice", "one", time.Hour)
+	mustAddMember(t, s, "u:alice", "two", time.Hour)
+	mustAddMember(t, s, "u:alice", "two", time.Hour) // again: still one member
+	mustAddMember(t, s, "u:alicex", "other", time.Hour)
+	mustAddMember(t, s, "u:al", "ice", time.Hour)
+	wantMembers(t, s, "u:alice", "one", "two")
+	wantMembers(t, s, "u:alicex", "other")
+	if err := s.RemoveMembers(t.Context(), "u:alice", "one", "absent"); err != nil {
+		t.Fatalf("RemoveMembers: %v", err)
+	}
+	wantMembers(t, s, "u:alice", "two")
+	if err := s.RemoveMembers(t.Context(), "u:alice"); err != nil {
+		t.Errorf("RemoveMembers of none: %v", err)
+	}
+}
+
+// testSetMemberExpiry waits until a short ttl has surely passed.
+func testSetMemberExpiry(t *testing.T, s Store) {
+	mustAddMember(t, s, "u:bob", "long", time.Hour)
+	mustAddMember(t, s, "u:bob", "short", 50*time.Millisecond)
+	mustAddMember(t, s, "u:carol", "short", 50*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	wantMembers(t, s, "u:bob", "long")
+	wantMembers(t, s, "u:carol")
+	mustAddMember(t, s, "u:carol", "again", time.Hour) // a set that expired takes members anew
+	wantMembers(t, s, "u:carol", "again")
+}
+
+func testSetsApartFromKeys(t *testing.T, s Store) {
+	mustSet(t, s, "u:dave", []byte("v"), time.Hour)
+	mustAddMember(t, s, "u:dave", "m", time.Hour)
+	wantValue(t, s, "u:dave", []byte("v"))
+	wantMembers(t, s, "u:dave", "m")
+	if err := s.Delete(t.Context(), "u:dave"); err != nil {
+		t.Fatal(err)
+	}
+	wantMembers(t, s, "u:dave", "m")
+}
+
+func testSetMemberInvalid(t *testing.T, s Store) {
+	for _, tc := range []struct {
+		set, member string
+		ttl         time.Duration
+	}{
+		{"", "m", time.Hour}, {"u:x", "", time.Hour}, {"u:\x00", "m", time.Hour},
+		{"u:x", "a\x00b", time.Hour}, {"u:x", "m", 0},
+	} {
+		if err := s.AddMember(t.Context(), tc.set, tc.member, tc.ttl); err == nil {
+			t.Errorf("AddMember(%q, %q, %v): got no error", tc.set, tc.member, tc.ttl)
+		}
+	}
+	wantMembers(t, s, "u:x")
 }

@@ -1,14 +1,9 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // Event is one entry of the audit trail: who did what to which credential, from where.
@@ -30,22 +25,7 @@ func (s *Store) AppendAudit(ctx context.Context, e Event) error {
 	if e.Time.IsZero() {
 		e.Time = s.now()
 	}
-	v, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("appending audit event: %w", err)
-	}
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketAudit)
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		if err := b.Put(seqKey(seq), v); err != nil {
-			return err
-		}
-		return trimAudit(b, seq, s.auditLimit)
-	})
-	if err != nil {
+	if err := s.b.appendAudit(ctx, e, s.auditLimit); err != nil {
 		return fmt.Errorf("appending audit event: %w", err)
 	}
 	return nil
@@ -54,44 +34,9 @@ func (s *Store) AppendAudit(ctx context.Context, e Event) error {
 // AuditEvents returns up to limit of the latest events, oldest first, only
 // those of user unless user is "". A limit of zero or less means all kept.
 func (s *Store) AuditEvents(ctx context.Context, user string, limit int) ([]Event, error) {
-	var events []Event
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketAudit).Cursor()
-		for k, v := c.Last(); k != nil && (limit <= 0 || len(events) < limit); k, v = c.Prev() {
-			var e Event
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("decoding audit event: %w", err)
-			}
-			if user == "" || e.User == user {
-				events = append(events, e)
-			}
-		}
-		return nil
-	})
+	events, err := s.b.auditEvents(ctx, user, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading audit events: %w", err)
 	}
-	for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
-		events[i], events[j] = events[j], events[i]
-	}
 	return events, nil
-}
-
-// trimAudit deletes every event at or below seq-limit.
-func trimAudit(b *bbolt.Bucket, seq uint64, limit int) error {
-	if limit <= 0 || seq <= uint64(limit) {
-		return nil
-	}
-	cutoff := seqKey(seq - uint64(limit))
-	c := b.Cursor()
-	for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) <= 0; k, _ = c.First() {
-		if err := c.Delete(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func seqKey(seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(nil, seq)
 }

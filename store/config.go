@@ -2,10 +2,45 @@ package store
 
 import "time"
 
-// Config is the storage section of the config file.
+// Config is the storage section of the config file: the bbolt file (Path) or
+// PostgreSQL (Postgres), not both.
 type Config struct {
-	// Path is the bbolt file. Empty means ./keygate-data/keygate.db.
+	// Path is the bbolt file. Empty means ./keygate-data/keygate.db, unless
+	// Postgres is set.
 	Path string `koanf:"path"`
+	// Postgres selects PostgreSQL when any of its keys is set.
+	Postgres PostgresConfig `koanf:"postgres"`
+}
+
+// PostgresConfig reaches the PostgreSQL database that holds the store's data.
+type PostgresConfig struct {
+	// Address is host:port of the server. Required when the section is used.
+	Address string `koanf:"address"`
+	// Database is the database name. Required.
+	Database string `koanf:"database"`
+	// Username is the role Keygate signs in as. Required.
+	Username string `koanf:"username"`
+	// Password is the role's password. Empty means none (trust or peer auth).
+	Password string `koanf:"password"`
+	// PasswordFile holds the password instead; config reads it into Password.
+	PasswordFile string `koanf:"password_file"`
+	// TLS secures the connection. Zero means plain TCP.
+	TLS PostgresTLS `koanf:"tls"`
+}
+
+// PostgresTLS is the storage.postgres.tls section.
+type PostgresTLS struct {
+	// Enabled turns TLS on, with the server's certificate verified (verify-full).
+	Enabled bool `koanf:"enabled"`
+	// ServerName is the name checked in the certificate. Empty means the host of Address.
+	ServerName string `koanf:"server_name"`
+	// CAFile is a PEM file of the CAs to trust. Empty means the system's roots.
+	CAFile string `koanf:"ca_file"`
+}
+
+// Enabled reports whether c selects PostgreSQL: any key of it is set.
+func (c PostgresConfig) Enabled() bool {
+	return c != (PostgresConfig{})
 }
 
 // RegulationConfig is the regulation section: how failed sign-ins are limited.

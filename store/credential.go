@@ -1,15 +1,10 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // Credential is one WebAuthn credential of one user, whole: what the credential
@@ -61,15 +56,10 @@ type Credential struct {
 	AppID string `json:"appid,omitempty"`
 }
 
-// Credentials returns the user's credentials ordered by creation time; none is
-// not an error.
+// Credentials returns the user's credentials ordered by creation time (then
+// ID); none is not an error.
 func (s *Store) Credentials(ctx context.Context, user string) ([]Credential, error) {
-	var creds []Credential
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		creds, err = userCredentials(tx, user)
-		return err
-	})
+	creds, err := s.b.credentials(ctx, user)
 	if err != nil {
 		return nil, fmt.Errorf("loading credentials: %w", err)
 	}
@@ -78,12 +68,10 @@ func (s *Store) Credentials(ctx context.Context, user string) ([]Credential, err
 
 // Credential returns one credential of the user, or ErrNotFound.
 func (s *Store) Credential(ctx context.Context, user string, id []byte) (Credential, error) {
-	var c Credential
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		c, err = getCredential(tx, user, id)
-		return err
-	})
+	if len(id) == 0 {
+		return Credential{}, fmt.Errorf("loading credential: %w", ErrNotFound)
+	}
+	c, err := s.b.credential(ctx, user, id)
 	if err != nil {
 		return Credential{}, fmt.Errorf("loading credential: %w", err)
 	}
@@ -100,9 +88,28 @@ func (s *Store) AddCredential(ctx context.Context, user string, c Credential) er
 	if err != nil {
 		return fmt.Errorf("adding credential: %w", err)
 	}
-	err = s.update(ctx, func(tx *bbolt.Tx) error { return addCredential(tx, user, c) })
-	if err != nil {
+	if err := s.b.addCredential(ctx, user, c); err != nil {
 		return fmt.Errorf("adding credential: %w", err)
+	}
+	return nil
+}
+
+// ErrHasCredential is returned by AddFirstCredential when the user has a
+// credential already.
+var ErrHasCredential = errors.New("store: user has a credential")
+
+// AddFirstCredential adds c as AddCredential does, but only when the user has
+// no credential: the check and the add are one transaction, so of a first
+// credential and another added at once, one fails with ErrHasCredential. It is
+// how an identity check without a credential (a password and a mailbox)
+// registers the first key of an account and never a further one.
+func (s *Store) AddFirstCredential(ctx context.Context, user string, c Credential) error {
+	c, err := s.newCredential(user, c)
+	if err != nil {
+		return fmt.Errorf("adding first credential: %w", err)
+	}
+	if err := s.b.addFirstCredential(ctx, user, c); err != nil {
+		return fmt.Errorf("adding first credential: %w", err)
 	}
 	return nil
 }
@@ -117,22 +124,10 @@ func (s *Store) EnrollCredential(ctx context.Context, user string, c Credential,
 	if err != nil {
 		return fmt.Errorf("enrolling credential: %w", err)
 	}
-	now := s.now()
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketInvites)
-		inv, err := getInvite(b, token, now)
-		if errors.Is(err, ErrNotFound) || (err == nil && inv.User != user) {
-			return ErrNoInvite
-		}
-		if err != nil {
-			return err
-		}
-		if err := b.Delete(tokenKey(token)); err != nil {
-			return err
-		}
-		return addCredential(tx, user, c)
-	})
-	if err != nil {
+	if token == "" {
+		return fmt.Errorf("enrolling credential: %w", ErrNoInvite)
+	}
+	if err := s.b.enrollCredential(ctx, user, c, tokenKey(token), s.now()); err != nil {
 		return fmt.Errorf("enrolling credential: %w", err)
 	}
 	return nil
@@ -158,21 +153,6 @@ func (s *Store) newCredential(user string, c Credential) (Credential, error) {
 	return c, nil
 }
 
-// addCredential stores c for user in tx unless its ID is registered to anyone
-// or user has a credential with its description.
-func addCredential(tx *bbolt.Tx, user string, c Credential) error {
-	if tx.Bucket(bucketCredentialIDs).Get(c.ID) != nil {
-		return ErrDuplicateID
-	}
-	if err := checkDescriptionFree(tx, user, nil, c.Description); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketCredentialIDs).Put(c.ID, []byte(user)); err != nil {
-		return err
-	}
-	return putCredential(tx, user, c)
-}
-
 // RenameCredential sets a new description, with the rules of AddCredential,
 // and returns the updated credential.
 func (s *Store) RenameCredential(ctx context.Context, user string, id []byte, description string) (Credential, error) {
@@ -180,13 +160,10 @@ func (s *Store) RenameCredential(ctx context.Context, user string, id []byte, de
 	if err != nil {
 		return Credential{}, fmt.Errorf("renaming credential: %w", err)
 	}
-	c, err := s.modify(ctx, user, id, func(tx *bbolt.Tx, c *Credential) error {
-		if err := checkDescriptionFree(tx, user, c.ID, d); err != nil {
-			return err
-		}
-		c.Description = d
-		return nil
-	})
+	if len(id) == 0 {
+		return Credential{}, fmt.Errorf("renaming credential: %w", ErrNotFound)
+	}
+	c, err := s.b.renameCredential(ctx, user, id, d)
 	if err != nil {
 		return Credential{}, fmt.Errorf("renaming credential: %w", err)
 	}
@@ -195,17 +172,10 @@ func (s *Store) RenameCredential(ctx context.Context, user string, id []byte, de
 
 // DeleteCredential removes one credential of the user, or fails with ErrNotFound.
 func (s *Store) DeleteCredential(ctx context.Context, user string, id []byte) error {
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketCredentials).Bucket([]byte(user))
-		if b == nil || b.Get(id) == nil {
-			return ErrNotFound
-		}
-		if err := b.Delete(id); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketCredentialIDs).Delete(id)
-	})
-	if err != nil {
+	if len(id) == 0 {
+		return fmt.Errorf("deleting credential: %w", ErrNotFound)
+	}
+	if err := s.b.deleteCredential(ctx, user, id); err != nil {
 		return fmt.Errorf("deleting credential: %w", err)
 	}
 	return nil
@@ -214,22 +184,7 @@ func (s *Store) DeleteCredential(ctx context.Context, user string, id []byte) er
 // DeleteUserCredentials removes every credential of the user (a reset) and
 // returns how many there were. The user handle is kept.
 func (s *Store) DeleteUserCredentials(ctx context.Context, user string) (int, error) {
-	var n int
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketCredentials).Bucket([]byte(user))
-		if b == nil {
-			return nil
-		}
-		ids := tx.Bucket(bucketCredentialIDs)
-		err := b.ForEach(func(id, _ []byte) error {
-			n++
-			return ids.Delete(id)
-		})
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bucketCredentials).DeleteBucket([]byte(user))
-	})
+	n, err := s.b.deleteUserCredentials(ctx, user)
 	if err != nil {
 		return 0, fmt.Errorf("deleting credentials: %w", err)
 	}
@@ -242,23 +197,12 @@ func (s *Store) DeleteUserCredentials(ctx context.Context, user string) (int, er
 // unless both are zero, a counter that does not rise above the stored one flags
 // the credential (clone_warning) and fails with ErrSignCount, recording nothing else.
 func (s *Store) UpdateAfterLogin(ctx context.Context, user string, id []byte, signCount uint32, backupState bool, usedAt time.Time) error {
-	rolledBack := false
-	_, err := s.modify(ctx, user, id, func(_ *bbolt.Tx, c *Credential) error {
-		if (signCount != 0 || c.SignCount != 0) && signCount <= c.SignCount {
-			rolledBack = true
-			c.CloneWarning = true
-			return nil
-		}
-		c.SignCount = signCount
-		c.BackupState = backupState
-		c.LastUsedAt = usedAt
-		return nil
-	})
+	if len(id) == 0 {
+		return fmt.Errorf("recording sign-in: %w", ErrNotFound)
+	}
+	err := s.b.recordSignIn(ctx, user, id, signIn{count: signCount, backupState: backupState, usedAt: usedAt})
 	if err != nil {
 		return fmt.Errorf("recording sign-in: %w", err)
-	}
-	if rolledBack {
-		return ErrSignCount
 	}
 	return nil
 }
@@ -274,95 +218,11 @@ func (s *Store) ClearCloneWarning(ctx context.Context, user string, id []byte) e
 }
 
 func (s *Store) setCloneWarning(ctx context.Context, user string, id []byte, on bool) error {
-	_, err := s.modify(ctx, user, id, func(_ *bbolt.Tx, c *Credential) error {
-		c.CloneWarning = on
-		return nil
-	})
-	if err != nil {
+	if len(id) == 0 {
+		return fmt.Errorf("setting clone warning: %w", ErrNotFound)
+	}
+	if err := s.b.setCloneWarning(ctx, user, id, on); err != nil {
 		return fmt.Errorf("setting clone warning: %w", err)
-	}
-	return nil
-}
-
-// modify loads one credential, lets fn change it and writes it back, all in
-// one transaction; fn's error aborts the write.
-func (s *Store) modify(ctx context.Context, user string, id []byte, fn func(*bbolt.Tx, *Credential) error) (Credential, error) {
-	var c Credential
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		if c, err = getCredential(tx, user, id); err != nil {
-			return err
-		}
-		if err := fn(tx, &c); err != nil {
-			return err
-		}
-		return putCredential(tx, user, c)
-	})
-	return c, err
-}
-
-func userCredentials(tx *bbolt.Tx, user string) ([]Credential, error) {
-	b := tx.Bucket(bucketCredentials).Bucket([]byte(user))
-	if b == nil {
-		return nil, nil
-	}
-	var creds []Credential
-	err := b.ForEach(func(_, v []byte) error {
-		var c Credential
-		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("decoding credential: %w", err)
-		}
-		creds = append(creds, c)
-		return nil
-	})
-	slices.SortStableFunc(creds, func(a, b Credential) int {
-		if n := a.CreatedAt.Compare(b.CreatedAt); n != 0 {
-			return n
-		}
-		return bytes.Compare(a.ID, b.ID)
-	})
-	return creds, err
-}
-
-func getCredential(tx *bbolt.Tx, user string, id []byte) (Credential, error) {
-	b := tx.Bucket(bucketCredentials).Bucket([]byte(user))
-	if b == nil || len(id) == 0 {
-		return Credential{}, ErrNotFound
-	}
-	v := b.Get(id)
-	if v == nil {
-		return Credential{}, ErrNotFound
-	}
-	var c Credential
-	if err := json.Unmarshal(v, &c); err != nil {
-		return Credential{}, fmt.Errorf("decoding credential: %w", err)
-	}
-	return c, nil
-}
-
-func putCredential(tx *bbolt.Tx, user string, c Credential) error {
-	b, err := tx.Bucket(bucketCredentials).CreateBucketIfNotExists([]byte(user))
-	if err != nil {
-		return err
-	}
-	v, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	return b.Put(c.ID, v)
-}
-
-// checkDescriptionFree fails with ErrDuplicateDescription when another
-// credential of the user (not the one with ID self) has description d.
-func checkDescriptionFree(tx *bbolt.Tx, user string, self []byte, d string) error {
-	creds, err := userCredentials(tx, user)
-	if err != nil {
-		return err
-	}
-	for _, c := range creds {
-		if !bytes.Equal(c.ID, self) && sameDescription(c.Description, d) {
-			return ErrDuplicateDescription
-		}
 	}
 	return nil
 }

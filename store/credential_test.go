@@ -30,8 +30,8 @@ func testCredential(id, description string) Credential {
 	}
 }
 
-func TestAddAndLoadCredential(t *testing.T) {
-	s, clk := newTestStore(t)
+func testAddAndLoadCredential(t *testing.T, open opener) {
+	s, clk := open(t)
 	ctx := context.Background()
 	want := testCredential("id-1", "  YubiKey  ")
 	if err := s.AddCredential(ctx, "alice", want); err != nil {
@@ -61,8 +61,8 @@ func TestAddAndLoadCredential(t *testing.T) {
 	}
 }
 
-func TestCredentialsOrderedByCreation(t *testing.T) {
-	s, clk := newTestStore(t)
+func testCredentialsOrderedByCreation(t *testing.T, open opener) {
+	s, clk := open(t)
 	ctx := context.Background()
 	for i, id := range []string{"zz", "aa", "mm"} {
 		clk.t = clk.t.Add(time.Duration(i) * time.Minute)
@@ -83,7 +83,7 @@ func TestCredentialsOrderedByCreation(t *testing.T) {
 	}
 }
 
-func TestAddCredentialRejections(t *testing.T) {
+func testAddCredentialRejections(t *testing.T, open opener) {
 	tests := []struct {
 		name string
 		user string
@@ -101,7 +101,7 @@ func TestAddCredentialRejections(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, _ := newTestStore(t)
+			s, _ := open(t)
 			ctx := context.Background()
 			if err := s.AddCredential(ctx, "alice", testCredential("id-1", "YubiKey")); err != nil {
 				t.Fatal(err)
@@ -155,8 +155,8 @@ func TestNormalizeDescription(t *testing.T) {
 	}
 }
 
-func TestRenameCredential(t *testing.T) {
-	s, _ := newTestStore(t)
+func testRenameCredential(t *testing.T, open opener) {
+	s, _ := open(t)
 	ctx := context.Background()
 	for _, c := range []Credential{testCredential("a", "First"), testCredential("b", "Second")} {
 		if err := s.AddCredential(ctx, "alice", c); err != nil {
@@ -198,8 +198,8 @@ func TestRenameCredential(t *testing.T) {
 	}
 }
 
-func TestDeleteCredential(t *testing.T) {
-	s, _ := newTestStore(t)
+func testDeleteCredential(t *testing.T, open opener) {
+	s, _ := open(t)
 	ctx := context.Background()
 	if err := s.AddCredential(ctx, "alice", testCredential("a", "Key")); err != nil {
 		t.Fatal(err)
@@ -219,8 +219,8 @@ func TestDeleteCredential(t *testing.T) {
 	}
 }
 
-func TestDeleteUserCredentials(t *testing.T) {
-	s, _ := newTestStore(t)
+func testDeleteUserCredentials(t *testing.T, open opener) {
+	s, _ := open(t)
 	ctx := context.Background()
 	for _, c := range []Credential{testCredential("a", "One"), testCredential("b", "Two")} {
 		if err := s.AddCredential(ctx, "alice", c); err != nil {
@@ -255,8 +255,8 @@ func TestDeleteUserCredentials(t *testing.T) {
 	}
 }
 
-func TestUpdateAfterLogin(t *testing.T) {
-	s, clk := newTestStore(t)
+func testUpdateAfterLogin(t *testing.T, open opener) {
+	s, clk := open(t)
 	ctx := context.Background()
 	if err := s.AddCredential(ctx, "alice", testCredential("a", "Key")); err != nil {
 		t.Fatal(err)
@@ -291,8 +291,8 @@ func TestUpdateAfterLogin(t *testing.T) {
 	}
 }
 
-func TestCloneWarning(t *testing.T) {
-	s, _ := newTestStore(t)
+func testCloneWarning(t *testing.T, open opener) {
+	s, _ := open(t)
 	ctx := context.Background()
 	for _, c := range []Credential{testCredential("a", "One"), testCredential("b", "Two")} {
 		if err := s.AddCredential(ctx, "alice", c); err != nil {

@@ -34,3 +34,17 @@ func NormalizeDescription(description string) (string, error) {
 func sameDescription(a, b string) bool {
 	return strings.EqualFold(a, b)
 }
+
+// foldDescription is the key under which a description is unique: each rune
+// replaced by the smallest rune of its simple case-folding orbit, so that two
+// descriptions have one key exactly when sameDescription holds for them. The
+// PostgreSQL store indexes it, independent of the database's collation.
+func foldDescription(d string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, d)
+}

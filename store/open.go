@@ -21,11 +21,13 @@ const lockTimeout = time.Second
 // process at a time, so admin commands reach a running daemon another way.
 var ErrLocked = errors.New("database is locked by another keygate process")
 
-// Open opens (creating when missing) the bbolt file named by cfg: its directory
-// with mode 0700, the file with mode 0600. It waits about a second for a lock
-// held by another process and then fails with ErrLocked. The caller opens the
-// file once and shares the *bbolt.DB between session.NewBoltStore and New.
-func Open(cfg Config) (*bbolt.DB, error) {
+// openFile opens the bbolt file named by cfg, creating it (its directory with
+// mode 0700, the file with mode 0600) only when no file exists. An existing file
+// is checked first: an empty, truncated or damaged one fails with ErrDamaged,
+// which names the file and what to do; it is never replaced. openFile waits about
+// a second for a lock held by another process and then fails with ErrLocked. The
+// store owns the file; the session package reaches it through File.
+func openFile(cfg Config) (*bbolt.DB, error) {
 	path := cfg.Path
 	if path == "" {
 		path = DefaultPath
@@ -33,7 +35,14 @@ func Open(cfg Config) (*bbolt.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating storage directory: %w", err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
+	existed, err := checkFile(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openChecked(path, bbolt.Options{Timeout: lockTimeout})
+	if err != nil && !existed {
+		_ = os.Remove(path) // a half-created file (disk full) would be refused next time
+	}
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("opening %s: %w", path, ErrLocked)
 	}

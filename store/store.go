@@ -1,12 +1,9 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // The package's sentinel errors. Callers test them with errors.Is.
@@ -32,64 +29,37 @@ var (
 	// ErrSignCount means a sign-in's signature counter did not rise above the
 	// stored one: the credential may be cloned, and UpdateAfterLogin has flagged it.
 	ErrSignCount = errors.New("store: sign counter did not increase")
-)
-
-// The buckets the store owns in the shared file. The session package owns its own.
-var (
-	bucketCredentials   = []byte("credentials")    // user -> bucket of credential ID -> JSON
-	bucketCredentialIDs = []byte("credential_ids") // credential ID -> user
-	bucketHandles       = []byte("user_handles")   // user -> handle
-	bucketHandleUsers   = []byte("handle_users")   // handle -> user
-	bucketInvites       = []byte("invites")        // SHA-256(token) -> JSON
-	bucketAudit         = []byte("audit")          // big-endian sequence -> JSON
+	// ErrNotEmpty means Load was asked to fill a store that already holds data.
+	ErrNotEmpty = errors.New("store: target is not empty")
 )
 
 // DefaultAuditLimit is how many audit events the store keeps.
 const DefaultAuditLimit = 10000
 
-// Store keeps Keygate's durable data in a bbolt file shared with the session
-// package. It is safe for concurrent use.
+// Store keeps Keygate's durable data in the backend its Config names: the
+// bbolt file or PostgreSQL. It checks and normalises every argument, makes the
+// random values (user handles, invite tokens) and reads the clock; the backend
+// keeps the data and enforces uniqueness and single use in its transactions.
+// It is safe for concurrent use.
 type Store struct {
-	db         *bbolt.DB
+	b          backend
 	now        func() time.Time
 	auditLimit int
 }
 
-// New creates the store's buckets in db when missing and returns the store.
-// The caller owns db and closes it after the last use of the store.
-func New(db *bbolt.DB) (*Store, error) {
-	err := db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{
-			bucketCredentials, bucketCredentialIDs, bucketHandles,
-			bucketHandleUsers, bucketInvites, bucketAudit,
-		} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("creating bucket %s: %w", name, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &Store{db: db, now: time.Now, auditLimit: DefaultAuditLimit}, nil
+// newStore wraps a backend.
+func newStore(b backend) *Store {
+	return &Store{b: b, now: time.Now, auditLimit: DefaultAuditLimit}
 }
 
-// view runs fn in a read-only transaction unless ctx is already done.
-func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.db.View(fn)
+// Close releases the file or the connection pool. The store is unusable afterwards.
+func (s *Store) Close() error {
+	return s.b.close()
 }
 
-// update runs fn in one read-write transaction unless ctx is already done.
-// When fn fails nothing it wrote is kept.
-func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.db.Update(fn)
+// Backend names where the data lives: "bbolt" or "postgres".
+func (s *Store) Backend() string {
+	return s.b.name()
 }
 
 // checkUser rejects an empty username.

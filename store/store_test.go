@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.etcd.io/bbolt"
 )
 
 // clock is a settable time source for tests.
@@ -18,27 +18,32 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-// newTestStore opens a store in a fresh file under t.TempDir with a fixed clock.
-func newTestStore(t *testing.T) (*Store, *clock) {
-	t.Helper()
-	db, err := Open(Config{Path: filepath.Join(t.TempDir(), "data", "keygate.db")})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s, err := New(db)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+// opener opens an empty store of one backend with a fixed clock; the test's
+// cleanup closes it.
+type opener func(t *testing.T) (*Store, *clock)
+
+// withClock sets a fixed clock on s.
+func withClock(s *Store) (*Store, *clock) {
 	c := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
 	s.now = c.now
 	return s, c
 }
 
+// openBolt opens a store in a fresh bbolt file under t.TempDir.
+func openBolt(t *testing.T) (*Store, *clock) {
+	t.Helper()
+	s, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "data", "keygate.db")}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return withClock(s)
+}
+
 func TestOpenModes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "data")
 	path := filepath.Join(dir, "keygate.db")
-	db, err := Open(Config{Path: path})
+	db, err := openFile(Config{Path: path})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -59,12 +64,12 @@ func TestOpenModes(t *testing.T) {
 
 func TestOpenLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keygate.db")
-	db, err := Open(Config{Path: path})
+	db, err := Open(context.Background(), Config{Path: path}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	defer db.Close()
-	second, err := Open(Config{Path: path})
+	second, err := Open(context.Background(), Config{Path: path}, slog.New(slog.DiscardHandler))
 	if err == nil {
 		second.Close()
 		t.Fatal("second Open: got nil error, want ErrLocked")
@@ -77,15 +82,28 @@ func TestOpenLocked(t *testing.T) {
 	}
 }
 
-func TestNewIsIdempotent(t *testing.T) {
-	s, _ := newTestStore(t)
-	if _, err := New(s.db); err != nil {
-		t.Fatalf("second New: %v", err)
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keygate.db")
+	ctx := context.Background()
+	for i := range 2 {
+		s, err := Open(ctx, Config{Path: path}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i+1, err)
+		}
+		if i == 0 {
+			err = s.AddCredential(ctx, "alice", testCredential("a", "Key"))
+		} else {
+			_, err = s.Credential(ctx, "alice", []byte("a"))
+		}
+		s.Close()
+		if err != nil {
+			t.Fatalf("store #%d: %v", i+1, err)
+		}
 	}
 }
 
-func TestCanceledContext(t *testing.T) {
-	s, _ := newTestStore(t)
+func testCanceledContext(t *testing.T, open opener) {
+	s, _ := open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := s.Credentials(ctx, "alice"); !errors.Is(err, context.Canceled) {
@@ -96,8 +114,8 @@ func TestCanceledContext(t *testing.T) {
 	}
 }
 
-func TestUserHandle(t *testing.T) {
-	s, _ := newTestStore(t)
+func testUserHandle(t *testing.T, open opener) {
+	s, _ := open(t)
 	ctx := context.Background()
 	alice, err := s.UserHandle(ctx, "alice")
 	if err != nil {
@@ -143,8 +161,8 @@ func TestUserHandle(t *testing.T) {
 	}
 }
 
-func TestUserHandleConcurrentCreation(t *testing.T) {
-	s, _ := newTestStore(t)
+func testUserHandleConcurrentCreation(t *testing.T, open opener) {
+	s, _ := open(t)
 	ctx := context.Background()
 	const n = 8
 	handles := make(chan []byte, n)
@@ -165,27 +183,12 @@ func TestUserHandleConcurrentCreation(t *testing.T) {
 	}
 }
 
-// dump returns every key and value of the store's buckets, to compare states.
-func dump(t *testing.T, s *Store) map[string]string {
+// dump returns everything the store holds, to compare states.
+func dump(t *testing.T, s *Store) Snapshot {
 	t.Helper()
-	out := map[string]string{}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
-			return walk(b, string(name), out)
-		})
-	})
+	snap, err := s.Export(context.Background())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Export: %v", err)
 	}
-	return out
-}
-
-func walk(b *bbolt.Bucket, prefix string, out map[string]string) error {
-	return b.ForEach(func(k, v []byte) error {
-		if v == nil {
-			return walk(b.Bucket(k), prefix+"/"+string(k), out)
-		}
-		out[prefix+"/"+string(k)] = string(v)
-		return nil
-	})
+	return snap
 }

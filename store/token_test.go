@@ -21,8 +21,8 @@ func mintFor(t *testing.T, user, name string) token.Token {
 	return tok
 }
 
-func TestTokens(t *testing.T) {
-	s, _ := newTestStore(t)
+func testTokens(t *testing.T, open opener) {
+	s, _ := open(t)
 	ctx := context.Background()
 	if _, err := s.Token(ctx, "0000000000000000"); !errors.Is(err, ErrNotFound) || !errors.Is(err, token.ErrUnknown) {
 		t.Fatalf("Token before any was added: got %v, want ErrNotFound and token.ErrUnknown", err)

@@ -18,6 +18,8 @@ var (
 		Message: "Confirm it is you with a one-time code before changing your security keys and passkeys."}
 	errTwoFactorRequired = &Error{Status: http.StatusForbidden, Code: codeTwoFactorRequired,
 		Message: "Sign in with one of your security keys or passkeys before adding another."}
+	errKeyRequiredToRemove = &Error{Status: http.StatusForbidden, Code: codeTwoFactorRequired,
+		Message: "Sign in again with one of your security keys or passkeys before removing one."}
 )
 
 // accountSessions loads the browser's session for the WebAuthn API and issues
@@ -45,8 +47,7 @@ func (a *accountSessions) load(c echo.Context) (current, error) {
 		return current{}, err
 	}
 	r := c.Request()
-	id := a.sessions.CookieValue(r)
-	s, err := a.sessions.Load(r.Context(), id, r.Host)
+	id, s, err := a.sessions.LoadRequest(r.Context(), r, r.Host)
 	if err != nil {
 		return current{}, internalError(err)
 	}
@@ -75,10 +76,18 @@ func (a *accountSessions) elevated(c echo.Context) (current, error) {
 	if err != nil {
 		return current{}, err
 	}
-	if !cur.sess.Elevated(a.now()) {
-		return current{}, errElevationRequired
+	if err := a.checkElevated(cur); err != nil {
+		return current{}, err
 	}
 	return cur, nil
+}
+
+// checkElevated is 403 elevation_required unless cur's identity check is still fresh.
+func (a *accountSessions) checkElevated(cur current) error {
+	if !cur.sess.Elevated(a.now()) {
+		return errElevationRequired
+	}
+	return nil
 }
 
 // user returns the session's user as the users file has it now; a user removed

@@ -80,10 +80,22 @@ type pending struct {
 
 // ceremonies keeps pending ceremonies single-use in the session store, for the
 // relying party's StateTTL, bound to the browser's session or ceremony cookie.
+// The passkey sign-in, which anyone may begin, keeps its state in anonymous
+// (session.Manager.EphemeralStates): asking for its options costs no durable
+// write.
 type ceremonies struct {
-	states stateStore
-	ttl    time.Duration
-	now    func() time.Time
+	states    stateStore
+	anonymous stateStore
+	ttl       time.Duration
+	now       func() time.Time
+}
+
+// storeFor is where ceremonies of kind keep their state.
+func (cs *ceremonies) storeFor(kind ceremonyKind) stateStore {
+	if kind == kindPasskey && cs.anonymous != nil {
+		return cs.anonymous
+	}
+	return cs.states
 }
 
 // sessionKey keys a ceremony of a signed-in browser: its kind and the hash of its session ID.
@@ -105,7 +117,7 @@ func (cs *ceremonies) put(ctx context.Context, key string, p pending) error {
 	if err != nil {
 		return fmt.Errorf("encoding ceremony state: %w", err)
 	}
-	if err := cs.states.PutState(ctx, key, b, cs.ttl); err != nil {
+	if err := cs.storeFor(p.Kind).PutState(ctx, key, b, cs.ttl); err != nil {
 		return fmt.Errorf("keeping ceremony state: %w", err)
 	}
 	return nil
@@ -114,7 +126,7 @@ func (cs *ceremonies) put(ctx context.Context, key string, p pending) error {
 // take removes and returns the ceremony under key. A missing, used or expired
 // one is webauthn's challenge_expired, one of another kind its challenge_mismatch.
 func (cs *ceremonies) take(ctx context.Context, key string, kind ceremonyKind) (pending, error) {
-	b, err := cs.states.TakeState(ctx, key)
+	b, err := cs.storeFor(kind).TakeState(ctx, key)
 	if errors.Is(err, session.ErrNotFound) {
 		return pending{}, fmt.Errorf("no %s ceremony pending: %w", kind, webauthn.ErrChallengeExpired)
 	}
@@ -196,7 +208,7 @@ func newCeremonyCookie() (string, error) {
 
 // addCeremonies builds the WebAuthn, identity and enrollment parts of h.
 func (h *Handler) addCeremonies(cfg Config, d dependencies, reg *regulator, logger *slog.Logger, now func() time.Time) {
-	cs := &ceremonies{states: d.sessions, ttl: d.rp.StateTTL(), now: now}
+	cs := &ceremonies{states: d.sessions, anonymous: d.sessions.EphemeralStates(), ttl: d.rp.StateTTL(), now: now}
 	acc := &accountSessions{
 		sessions: d.sessions, users: d.users, rememberMe: cfg.RememberMe > 0,
 		elevation: cfg.Identity.Elevation, now: now, logger: logger,

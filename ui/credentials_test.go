@@ -18,12 +18,14 @@ type credentialsFixture struct {
 	alice, bob *browser
 	aliceIDs   []string
 	bobID      string
+	aliceKey   *device // the device of aliceIDs[0]
 }
 
 func newCredentialsFixture(t *testing.T) *credentialsFixture {
 	t.Helper()
 	p := newPortal(t, ceremonyConfig(), nil)
-	owner := p.withKey(t, "alice", newDevice(virtualwebauthn.KeyTypeEC2, true))
+	key := newDevice(virtualwebauthn.KeyTypeEC2, true)
+	owner := p.withKey(t, "alice", key)
 	spare := owner.register(newDevice(virtualwebauthn.KeyTypeRSA, false), "Spare")
 	bobs := p.browser(t)
 	bobs.enroll(p.invite(t, "bob"), newDevice(virtualwebauthn.KeyTypeEC2, true)).want(t, http.StatusOK, "")
@@ -34,7 +36,7 @@ func newCredentialsFixture(t *testing.T) *credentialsFixture {
 	if len(list) != 2 || list[1]["id"] != spare["id"] || len(bobList) != 1 {
 		t.Fatalf("credentials alice %v, bob %v; want two and one", list, bobList)
 	}
-	f := &credentialsFixture{p: p, alice: p.browser(t), bob: p.browser(t), bobID: bobList[0]["id"].(string)}
+	f := &credentialsFixture{p: p, alice: p.browser(t), bob: p.browser(t), bobID: bobList[0]["id"].(string), aliceKey: key}
 	f.aliceIDs = []string{list[0]["id"].(string), list[1]["id"].(string)}
 	f.alice.password("alice")
 	f.bob.password("bob")
@@ -81,19 +83,21 @@ func TestRenameCredential(t *testing.T) {
 
 func TestDeleteCredential(t *testing.T) {
 	f := newCredentialsFixture(t)
-	path := "/api/webauthn/credentials/" + f.aliceIDs[0]
-	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusForbidden, codeElevationRequired)
+	path := "/api/webauthn/credentials/" + f.aliceIDs[1]
+	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusForbidden, codeTwoFactorRequired)
 	f.p.browser(t).send(http.MethodDelete, path, "").want(t, http.StatusUnauthorized, codeUnauthenticated)
 
 	f.alice.elevate("alice")
+	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusForbidden, codeTwoFactorRequired)
+	f.alice.secondFactor(f.aliceKey).want(t, http.StatusOK, "") // the elevation carries over
 	f.alice.send(http.MethodDelete, "/api/webauthn/credentials/"+f.bobID, "").want(t, http.StatusNotFound, webauthn.ErrCredentialNotFound.Code)
 	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusNoContent, "")
 	f.alice.send(http.MethodDelete, path, "").want(t, http.StatusNotFound, webauthn.ErrCredentialNotFound.Code)
 
 	var list []map[string]any
 	mustUnmarshal(t, f.alice.send(http.MethodGet, "/api/webauthn/credentials", "").body, &list)
-	if len(list) != 1 || list[0]["id"] != f.aliceIDs[1] {
-		t.Errorf("credentials after deleting = %v, want the spare alone", list)
+	if len(list) != 1 || list[0]["id"] != f.aliceIDs[0] {
+		t.Errorf("credentials after deleting = %v, want the first key alone", list)
 	}
 	var bobList []map[string]any
 	mustUnmarshal(t, f.bob.send(http.MethodGet, "/api/webauthn/credentials", "").body, &bobList)

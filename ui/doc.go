@@ -38,7 +38,10 @@
 //     passkey used within identity.elevation (else step_up_required, and the
 //     page runs a step-up with any key); the token is answered once, only its
 //     hash is stored, and minting and revoking are audited.
-//   - "/enroll" is the landing page of an invite link; "/logout" signs out.
+//   - "/enroll" is the landing page of an invite link; "/logout" signs out at
+//     once when the browser says the navigation is the portal's own, the same
+//     site's or the user's (Sec-Fetch-Site same-origin, same-site or none), and
+//     otherwise (another site, or no header) shows a button that does.
 //
 // The scripts send WebAuthn options and credentials in their W3C JSON form
 // through the browser's PublicKeyCredential.parse*OptionsFromJSON and toJSON,
@@ -51,6 +54,12 @@
 // own, the relying party's refusals (*webauthn.Error, by their own code,
 // message and status) and echo's, as {"error": code, "message": text} under
 // /api/ and as a plain page elsewhere.
+//
+// Sign-out (POST /api/logout) ends every live session named by a session
+// cookie of the request, not only the first: a cookie planted by a sibling
+// host on a narrower path comes first. Everywhere else the portal reads the
+// browser's session with session.Manager.LoadRequest, which honours no cookie
+// when two name live sessions.
 //
 // Password sign-in (POST /api/login/password) checks the password with the
 // directory under regulation, then either adds a password factor to the
@@ -74,6 +83,11 @@
 //     the options step and expired by the finish step. One ceremony of each
 //     kind is pending per browser; a new one replaces the last.
 //
+// The passkey sign-in, which anyone may begin, keeps its state in
+// session.Manager.EphemeralStates (memory on the embedded store, Redis when
+// sessions are there), so that its options cost no durable write; every
+// other ceremony keeps it with PutState.
+//
 // Besides the store's TTL, the portal checks the state's expiry with its own
 // clock, and that it is of the ceremony's kind.
 //
@@ -88,10 +102,16 @@
 //     user (password + security key is two_factor).
 //   - Identity check: POST /api/identity/code mails a one-time code;
 //     POST /api/identity/verify elevates the session for identity.elevation.
-//     Adding and deleting credentials need an elevated session; listing and
-//     renaming need one_factor. A user who already has a credential adds
-//     another only from a two_factor session, so a password and a mailbox
-//     alone never lead to two_factor; one who lost every key gets an invite.
+//     Listing and renaming credentials need one_factor; adding and deleting
+//     need an elevated session and, on an account that has a credential, a
+//     proof of possession: a two_factor session one of whose WebAuthn factors
+//     is a credential the account has now. Deleting also needs that
+//     credential to predate the session. Without the proof, a session adds
+//     only an account's first credential, and the store checks "no credential
+//     yet" in the transaction that adds it. So a password and a mailbox never
+//     reach two_factor on an account that has a credential, nor remove one;
+//     one who lost every key gets a reset and an invite from an administrator.
+//     docs/security.md has the table of what each route needs.
 //   - Enrollment: an invite token (store) lets its user register a credential
 //     without password or mailbox. The options step only peeks at the invite;
 //     the finish step checks the token is the one the ceremony began with,
@@ -105,7 +125,8 @@
 //
 // Invariants:
 //   - Every answer of a portal route, and every error, carries the security
-//     headers; API answers are no-store. Routes other packages add to the same
+//     headers, and Strict-Transport-Security when the request host's portal
+//     is https; API answers are no-store. Routes other packages add to the same
 //     router (the forward-auth checks) do not get them.
 //   - POST, PATCH and DELETE under /api/ need an Origin equal to the portal of
 //     the request host's cookie domain, and a body needs Content-Type

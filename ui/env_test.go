@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"go.etcd.io/bbolt"
 	"golang.org/x/crypto/argon2"
 
 	"github.com/keygate/keygate/directory"
@@ -47,6 +46,7 @@ type testEnv struct {
 	logs     *lockedBuffer
 	store    *store.Store
 	rp       *webauthn.RP
+	file     *store.File
 	notes    string // the notifier's file
 }
 
@@ -115,12 +115,9 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	t.Helper()
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db := newTestDB(t)
-	mgr := newTestManagerOn(t, db, cfg.RememberMe, logger)
-	st, err := store.New(db)
-	if err != nil {
-		t.Fatalf("store.New: %v", err)
-	}
+	st := newTestStore(t)
+	file, _ := st.File()
+	mgr := newTestManagerOn(t, file, cfg.RememberMe, logger)
 	wcfg := webauthn.Config{RPID: testRPID, Origins: []string{testOrigin}}
 	if configure != nil {
 		configure(&wcfg)
@@ -149,20 +146,20 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = ErrorHandler(logger)
 	h.Register(e)
-	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, notes: notes}
+	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, file: file, notes: notes}
 }
 
-func newTestDB(t *testing.T) *bbolt.DB {
+func newTestStore(t *testing.T) *store.Store {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "keygate.db"), 0o600, &bbolt.Options{Timeout: time.Second})
+	st, err := store.Open(context.Background(), store.Config{Path: filepath.Join(t.TempDir(), "keygate.db")}, slog.New(slog.DiscardHandler))
 	if err != nil {
-		t.Fatalf("opening bbolt: %v", err)
+		t.Fatalf("store.Open: %v", err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
-func newTestManagerOn(t *testing.T, db *bbolt.DB, rememberMe time.Duration, logger *slog.Logger) *session.Manager {
+func newTestManagerOn(t *testing.T, db session.BoltFile, rememberMe time.Duration, logger *slog.Logger) *session.Manager {
 	t.Helper()
 	st, err := session.NewBoltStore(db, logger)
 	if err != nil {

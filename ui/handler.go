@@ -39,9 +39,12 @@ type sessions interface {
 	domains
 	stateStore
 	CookieValue(r *http.Request) string
+	CookieValues(r *http.Request) []string
 	Load(ctx context.Context, id, host string) (*session.Session, error)
+	LoadRequest(ctx context.Context, r *http.Request, host string) (string, *session.Session, error)
 	Issue(ctx context.Context, w http.ResponseWriter, oldID string, s *session.Session) error
-	Destroy(ctx context.Context, w http.ResponseWriter, id, domain string) error
+	DestroyAll(ctx context.Context, w http.ResponseWriter, ids []string, domain string) error
+	EphemeralStates() session.States
 }
 
 // domains resolves the cookie domain (and so the portal) serving a host.
@@ -80,8 +83,10 @@ var (
 // Handler serves the portal pages, their assets and the JSON API.
 type Handler struct {
 	pages       *pages
+	headers     *pageHeaders
 	status      *status
 	login       *login
+	signOut     *signOut
 	guard       *guard
 	passkey     *passkeyLogin
 	secondStep  *secondFactor
@@ -139,7 +144,9 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 			now:        now,
 			logger:     logger,
 		},
-		guard: &guard{domains: d.sessions, maxBody: maxBodyBytes},
+		signOut: &signOut{sessions: d.sessions, logger: logger},
+		headers: &pageHeaders{domains: d.sessions},
+		guard:   &guard{domains: d.sessions, maxBody: maxBodyBytes},
 	}
 	h.addCeremonies(cfg, d, reg, logger, now)
 	return h, nil
@@ -149,8 +156,8 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 // headers (errors get them from ErrorHandler); every POST, PATCH and DELETE
 // route of the API also takes h.guard.check: Origin, content type and body size.
 func (h *Handler) Register(e *echo.Echo) {
-	read := securityHeaders
-	write := []echo.MiddlewareFunc{securityHeaders, h.guard.check}
+	read := h.headers.set
+	write := []echo.MiddlewareFunc{h.headers.set, h.guard.check}
 
 	e.GET("/", h.pages.signIn, read)
 	e.GET("/2fa", h.pages.twoFactor, read)
@@ -164,7 +171,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/api/health", h.status.health, read)
 	e.GET("/api/session", h.status.session, read)
 	e.POST("/api/login/password", h.login.password, write...)
-	e.POST("/api/logout", h.login.logout, write...)
+	e.POST("/api/logout", h.signOut.logout, write...)
 
 	e.POST("/api/login/passkey/options", h.passkey.options, write...)
 	e.POST("/api/login/passkey", h.passkey.finish, write...)

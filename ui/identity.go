@@ -105,15 +105,12 @@ func (id *identity) code(c echo.Context) error {
 	return c.JSON(http.StatusOK, codeAnswer{SentTo: maskEmail(user.Email)})
 }
 
-// message is the notification carrying code.
+// message is the notification carrying code; the notifier's templates word it.
 func (id *identity) message(user, to, code string) notify.Message {
-	minutes := int(id.cfg.CodeLifetime.Round(time.Minute) / time.Minute)
-	body := fmt.Sprintf("Your %s verification code is:\n\n    %s\n\n"+
-		"It is valid for %d minutes and works once. Enter it on the page that asked for it "+
-		"to add or remove a security key or passkey.\n\n"+
-		"If you did not ask for this code, someone else may know your password: "+
-		"change it and tell your administrator.\n", id.rpName, code, max(minutes, 1))
-	return notify.Message{User: user, To: to, Subject: id.rpName + " verification code", Body: body, Code: code}
+	return notify.Message{
+		User: user, To: to, Subject: id.rpName + " verification code",
+		Kind: notify.KindIdentityCode, Name: id.rpName, Code: code, Lifetime: max(id.cfg.CodeLifetime, time.Minute),
+	}
 }
 
 // verify checks a code and elevates the session, under a new ID, for the

@@ -127,41 +127,6 @@ func withFactor(factors []session.Factor, f session.Factor) []session.Factor {
 	return append(out, f)
 }
 
-// logoutRequest is the body of POST /api/logout; the body may be empty.
-type logoutRequest struct {
-	RD string `json:"rd"`
-}
-
-// logoutAnswer is the answer to POST /api/logout.
-type logoutAnswer struct {
-	Redirect string `json:"redirect"`
-}
-
-// logout ends the browser's session, if any, and expires its cookie.
-func (l *login) logout(c echo.Context) error {
-	var req logoutRequest
-	if err := decodeJSON(c, &req, true); err != nil {
-		return err
-	}
-	domain, err := requestDomain(l.sessions, c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	id := l.sessions.CookieValue(c.Request())
-	s, err := l.sessions.Load(ctx, id, c.Request().Host)
-	if err != nil {
-		return internalError(err)
-	}
-	if err := l.sessions.Destroy(ctx, c.Response(), id, domain.Name); err != nil {
-		return internalError(err)
-	}
-	if s != nil {
-		l.logger.Info("signed out", "user", s.Username, "ip", c.RealIP(), "domain", domain.Name)
-	}
-	return c.JSON(http.StatusOK, logoutAnswer{Redirect: redirectFor(req.RD, domain)})
-}
-
 // errUnknownHost answers a request for a host no cookie domain covers.
 var errUnknownHost = &Error{Status: http.StatusBadRequest, Code: codeUnknownHost,
 	Message: "This address is not served by the sign-in portal."}

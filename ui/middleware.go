@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -30,12 +33,27 @@ var (
 	hdrNoStore        = []string{"no-store"}
 )
 
-// securityHeaders sets the security headers on every answer of a portal route.
-// Routes of other packages (the proxies' forward-auth checks) do not get them:
-// those answers never render. Errors get them from the error handler.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// hdrHSTS is the Strict-Transport-Security of an https portal: a year,
+// for the portal's host only (the apps under the cookie domain are the
+// operator's to decide).
+var hdrHSTS = []string{"max-age=31536000"}
+
+// pageHeaders sets the security headers of the portal's routes.
+type pageHeaders struct {
+	domains domains
+}
+
+// set is the middleware that sets the security headers on every answer of a
+// portal route, and Strict-Transport-Security when the request host's portal
+// is https; an error answer keeps them, as the error handler adds to the
+// headers set here. Routes of other packages (the proxies' forward-auth
+// checks) do not get them: those answers never render.
+func (p *pageHeaders) set(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		setSecurityHeaders(c)
+		if d, ok := p.domains.DomainFor(c.Request().Host); ok && d.PortalURL != nil && d.PortalURL.Scheme == "https" {
+			c.Response().Header()["Strict-Transport-Security"] = hdrHSTS
+		}
 		return next(c)
 	}
 }
@@ -119,4 +137,28 @@ func hasBody(r *http.Request) bool {
 func isJSON(contentType string) bool {
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mediaType == "application/json"
+}
+
+// Recover turns a panic in any handler (a portal page, the API or a proxy's
+// forward-auth check) into a 500 rendered by the error handler, and logs it with
+// its stack: the client gets an answer, never a dropped connection, and a
+// forward-auth check fails closed. It goes first, on every route of the router.
+func Recover(logger *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				p := recover()
+				if p == nil {
+					return
+				}
+				if p == http.ErrAbortHandler { //nolint:errorlint // the sentinel is panicked as is
+					panic(p)
+				}
+				logger.Error("handler panicked", "method", c.Request().Method,
+					"path", c.Request().URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				err = internalError(fmt.Errorf("handler panicked: %v", p))
+			}()
+			return next(c)
+		}
+	}
 }

@@ -59,6 +59,9 @@ type pageData struct {
 	T          texts  // the texts in Lang
 	TextsJSON  string // T for the script
 	RememberMe bool
+	// Confirm asks the user to press a button before signing out (/logout
+	// reached by a cross-site navigation).
+	Confirm bool
 	// Continue is where "Continue" leads: the request's rd when the portal
 	// would follow it, else the domain's default, "" when that is the portal itself.
 	Continue string
@@ -134,12 +137,21 @@ func (p *pages) settings(c echo.Context) error { return p.render(c, "settings") 
 // enroll serves "/enroll": the landing page of an invite link.
 func (p *pages) enroll(c echo.Context) error { return p.render(c, "enroll") }
 
-// logout serves the page that signs out (by script) and says so.
-func (p *pages) logout(c echo.Context) error { return p.render(c, "logout") }
+// logout serves the page that signs out (by script) and says so. Reached by a
+// cross-site navigation, it signs out only when the user presses its button.
+func (p *pages) logout(c echo.Context) error {
+	return p.renderWith(c, "logout", func(d *pageData) { d.Confirm = !autoSignOut(c.Request()) })
+}
 
-func (p *pages) render(c echo.Context, name string) error {
+func (p *pages) render(c echo.Context, name string) error { return p.renderWith(c, name, nil) }
+
+// renderWith renders page name; edit, when not nil, completes its data.
+func (p *pages) renderWith(c echo.Context, name string, edit func(*pageData)) error {
 	data := p.data(c, name)
 	data.Continue = p.continueURL(c)
+	if edit != nil {
+		edit(&data)
+	}
 	var b bytes.Buffer
 	if err := p.templates[name].ExecuteTemplate(&b, "layout", data); err != nil {
 		return internalError(fmt.Errorf("rendering %s: %w", name, err))

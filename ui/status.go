@@ -47,7 +47,7 @@ type sessionAnswer struct {
 // session describes the browser's session; without one it answers an anonymous session.
 func (s *status) session(c echo.Context) error {
 	r := c.Request()
-	sess, err := s.sessions.Load(r.Context(), s.sessions.CookieValue(r), r.Host)
+	_, sess, err := s.sessions.LoadRequest(r.Context(), r, r.Host)
 	if err != nil {
 		return internalError(err)
 	}

@@ -85,8 +85,8 @@ func storeError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, store.ErrNoInvite):
-		return err // the caller's to answer: invites are not this package's
+	case errors.Is(err, store.ErrNoInvite), errors.Is(err, store.ErrHasCredential):
+		return err // the caller's to answer: who may add a credential is not this package's
 	case errors.Is(err, store.ErrNotFound):
 		return ErrCredentialNotFound.with(err)
 	case errors.Is(err, store.ErrDuplicateID):

@@ -34,9 +34,13 @@
 //
 // The ceremonies:
 //
-//   - Registration (BeginRegistration, FinishRegistration), for a signed-in
-//     user after an identity check, or for an invite: excludeCredentials lists
-//     the user's credentials (with appidExclude for imported U2F keys),
+//   - Registration (BeginRegistration, then FinishRegistration,
+//     FinishFirstRegistration or FinishEnrollment), for a signed-in user after
+//     an identity check, or for an invite. FinishFirstRegistration stores the
+//     credential only if the user has none, checked in the write that adds
+//     it (the error wraps store.ErrHasCredential): who may add which
+//     credential is the caller's rule, not this package's. excludeCredentials
+//     lists the user's credentials (with appidExclude for imported U2F keys),
 //     credProps is requested, and attachment, resident key, user verification,
 //     attestation and timeout come from the config.
 //   - Second factor (BeginLogin, FinishLogin) after a password:

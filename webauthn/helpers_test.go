@@ -46,15 +46,11 @@ func newEnv(t testing.TB, configure func(*Config)) *env {
 	if configure != nil {
 		configure(&cfg)
 	}
-	db, err := store.Open(store.Config{Path: filepath.Join(t.TempDir(), "keygate.db")})
+	st, err := store.Open(context.Background(), store.Config{Path: filepath.Join(t.TempDir(), "keygate.db")}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	st, err := store.New(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { st.Close() })
 	rp, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -67,6 +67,16 @@ func (r *RP) FinishRegistration(ctx context.Context, user string, rawState, cred
 	})
 }
 
+// FinishFirstRegistration is FinishRegistration for a user who may only add a
+// first credential: the store checks that the user has none in the write that
+// adds it. When the user has one, the error wraps store.ErrHasCredential and
+// nothing is stored.
+func (r *RP) FinishFirstRegistration(ctx context.Context, user string, rawState, credential []byte, description string) (Summary, error) {
+	return r.finishRegistration(ctx, user, rawState, credential, description, func(c store.Credential) error {
+		return r.creds.AddFirstCredential(ctx, user, c)
+	})
+}
+
 // FinishEnrollment is FinishRegistration for an invite: the credential is
 // stored and the invite of token used up in one write, so that the invite is
 // used exactly when a credential is registered with it. An unknown, expired,

@@ -16,13 +16,13 @@ import (
 )
 
 // credentialStore is where the relying party keeps credentials and user
-// handles. *store.Store implements it; a shared store for several replicas
-// can implement it later.
+// handles: *store.Store, on the bbolt file or on PostgreSQL shared by replicas.
 type credentialStore interface {
 	UserHandle(ctx context.Context, user string) ([]byte, error)
 	UserByHandle(ctx context.Context, handle []byte) (string, error)
 	Credentials(ctx context.Context, user string) ([]store.Credential, error)
 	AddCredential(ctx context.Context, user string, c store.Credential) error
+	AddFirstCredential(ctx context.Context, user string, c store.Credential) error
 	EnrollCredential(ctx context.Context, user string, c store.Credential, token string) error
 	RenameCredential(ctx context.Context, user string, id []byte, description string) (store.Credential, error)
 	DeleteCredential(ctx context.Context, user string, id []byte) error

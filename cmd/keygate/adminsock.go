@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/keygate/keygate/store"
@@ -24,6 +25,9 @@ import (
 // serveAdmin listens on path and serves a's operations until ctx ends or the
 // returned stop function is called.
 func serveAdmin(ctx context.Context, path string, a admin, logger *slog.Logger) (stop func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil { // no bbolt file made it (PostgreSQL)
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
 	if err := removeStaleSocket(path); err != nil {
 		return nil, err
 	}
@@ -79,6 +83,7 @@ func adminMux(a admin) *http.ServeMux {
 	mux.HandleFunc("POST /credentials/{user}/{id}/clear-warning", func(w http.ResponseWriter, r *http.Request) {
 		answer(w, struct{}{}, a.ClearWarning(r.Context(), r.PathValue("user"), r.PathValue("id")))
 	})
+	mux.HandleFunc("GET /backup", backupHandler(a))
 	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
 		var in importRequest
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxExportSize))

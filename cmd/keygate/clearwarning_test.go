@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
+	"log/slog"
 	"maps"
 	"path/filepath"
 	"strings"
@@ -60,15 +61,11 @@ func newWarningEnv(t *testing.T) warningEnv {
 // withStore opens the store (the daemon must be stopped) for fn.
 func (e warningEnv) withStore(t *testing.T, fn func(*store.Store)) {
 	t.Helper()
-	db, err := store.Open(e.storage)
+	st, err := store.Open(context.Background(), e.storage, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	st, err := store.New(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer st.Close()
 	fn(st)
 }
 

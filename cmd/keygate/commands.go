@@ -135,15 +135,11 @@ func withAdminConfig(ctx context.Context, cfg *config.Config, stderr io.Writer, 
 	if remote, ok := dialAdmin(adminSocketPath(cfg)); ok {
 		return fn(remote)
 	}
-	db, err := store.Open(cfg.Storage)
+	st, err := store.Open(ctx, cfg.Storage, quietLogger(stderr))
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	st, err := store.New(db)
-	if err != nil {
-		return err
-	}
+	defer st.Close()
 	users, err := directory.New(cfg.Users, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err

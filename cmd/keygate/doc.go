@@ -6,10 +6,13 @@
 //	keygate invite USER [--config FILE]  print a one-time enrollment URL for USER
 //	keygate credentials list|delete|reset ...  manage WebAuthn credentials
 //	keygate import-credentials FILE      import a WebAuthn export in the common YAML form
+//	keygate migrate-storage --from FILE --to FILE [--replace]  copy the store between backends
+//	keygate backup FILE [--config FILE]  write a consistent copy of the live bbolt file
 //	keygate tokens list [USER] | revoke ID    list and revoke users' API tokens
 //
-// Main wires every component by hand: it loads the configuration, opens the bbolt
-// file once and hands it to the stores, builds each component from its own Config,
+// Main wires every component by hand: it loads the configuration, opens the store
+// (the bbolt file or PostgreSQL) once and hands the session package the store's
+// file when sessions are embedded, builds each component from its own Config,
 // registers the HTTP routes and shuts down gracefully on SIGINT or SIGTERM. It holds
 // no package state; each subcommand is a function of its arguments and streams.
 //

@@ -71,16 +71,11 @@ access_control: {default_policy: one_factor}
 
 func (e importEnv) openStore(t *testing.T) (*store.Store, func()) {
 	t.Helper()
-	db, err := store.Open(e.cfg.Storage)
+	st, err := store.Open(context.Background(), e.cfg.Storage, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.New(db)
-	if err != nil {
-		db.Close()
-		t.Fatal(err)
-	}
-	return st, func() { db.Close() }
+	return st, func() { st.Close() }
 }
 
 // contents is every credential of every user the fixture names.

@@ -28,6 +28,8 @@ Usage:
   keygate credentials reset USER         delete all of USER's credentials
   keygate credentials clear-warning USER ID   clear a credential's clone warning
   keygate import-credentials FILE [--config FILE]   import a WebAuthn export (YAML), U2F keys included
+  keygate migrate-storage --from FILE --to FILE [--replace]   copy the store between two configs' storage
+  keygate backup FILE [--config FILE]    write a consistent copy of the bbolt file, live or not
   keygate tokens list [USER]             list API tokens (every user's without USER)
   keygate tokens revoke ID               revoke an API token
 `
@@ -68,6 +70,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return credentials(ctx, args, stdout, stderr)
 	case "import-credentials":
 		return importCredentials(ctx, args, stdout, stderr)
+	case "migrate-storage":
+		return migrateStorage(ctx, args, stdout, stderr)
+	case "backup":
+		return backup(ctx, args, stdout, stderr)
 	case "tokens":
 		return tokens(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"go.etcd.io/bbolt"
 
 	"github.com/keygate/keygate/authz"
 	"github.com/keygate/keygate/config"
@@ -25,8 +24,9 @@ import (
 	"github.com/keygate/keygate/webauthn"
 )
 
-// shutdownGrace is how long in-flight requests may finish after a signal.
-const shutdownGrace = 10 * time.Second
+// shutdownGrace is how long the requests in flight at a signal may take to
+// finish; a queue of sign-ins, each hashing a password, needs seconds.
+const shutdownGrace = 25 * time.Second
 
 // serve runs the daemon until ctx is cancelled.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -78,12 +78,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serveHTTP(ctx, ln, app.echo, logger)
 }
 
-// serveHTTP serves handler on ln until ctx is done, then shuts down: requests
-// in flight get shutdownGrace to finish, connections that never sent one are
-// closed at once.
+// serveHTTP serves handler on ln until ctx is done, then shuts down without
+// dropping a request: it refuses (503) every request that begins from then on,
+// accepts and refuses the connections already queued, stops listening, lets the
+// requests in flight finish within shutdownGrace and closes connections that
+// never sent one at once.
 func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger) error {
+	refusing := &refuser{next: handler}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           refusing,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -94,6 +97,11 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logge
 	fresh := newFreshConns()
 	srv.ConnState = fresh.track
 	srv.RegisterOnShutdown(fresh.closeAll) // runs once the listener is closed
+	var draining *drainListener
+	if tl, ok := ln.(*net.TCPListener); ok {
+		draining = &drainListener{TCPListener: tl}
+		ln = draining
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -101,12 +109,20 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logge
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
+	logger.Info("shutting down: refusing new requests, finishing those in flight", "grace", shutdownGrace)
+	refusing.refuse()
+	if draining != nil {
+		draining.drain()
+		if err := <-errc; !errors.Is(err, errDrained) {
+			logger.Warn("serving ended while draining", "err", err)
+		}
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutting down: %w", err)
+		return fmt.Errorf("shutting down: requests still running after %v: %w", shutdownGrace, err)
 	}
+	logger.Info("shut down")
 	return nil
 }
 
@@ -137,7 +153,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 			a.close()
 		}
 	}()
-	if err := a.openStores(cfg, logger); err != nil {
+	if err := a.openStores(ctx, cfg, logger); err != nil {
 		return nil, err
 	}
 	engine, err := policy.New(cfg.AccessControl)
@@ -147,6 +163,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	if a.users, err = directory.New(cfg.Users, logger); err != nil {
 		return nil, err
 	}
+	a.users.OnRevoke(ctx, endSessions(a.sessions))
 	go a.users.Watch(ctx)
 	gate, err := authz.New(cfg.Authz(), a.sessions, engine, directoryUsers{a.users}, logger)
 	if err != nil {
@@ -179,22 +196,18 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 }
 
 // openStores creates the default users file when it is missing, opens the
-// bbolt file and builds the credential store and the session manager on it (or
-// on Redis). What it opened is closed by a.close.
-func (a *app) openStores(cfg *config.Config, logger *slog.Logger) error {
+// store (the bbolt file or PostgreSQL) and builds the session manager on the
+// store's file (or on Redis). What it opened is closed by a.close.
+func (a *app) openStores(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	var err error
 	if a.usersCreated, err = directory.CreateDefault(cfg.Users.Path()); err != nil {
 		return fmt.Errorf("creating default users file: %w", err)
 	}
-	db, err := store.Open(cfg.Storage)
-	if err != nil {
+	if a.store, err = store.Open(ctx, cfg.Storage, logger); err != nil {
 		return err
 	}
-	a.closers = append(a.closers, db.Close)
-	if a.store, err = store.New(db); err != nil {
-		return err
-	}
-	sessionStore, err := newSessionStore(cfg.Session, db, logger)
+	a.closers = append(a.closers, a.store.Close)
+	sessionStore, err := newSessionStore(cfg.Session, a.store, logger)
 	if err != nil {
 		return err
 	}
@@ -203,10 +216,16 @@ func (a *app) openStores(cfg *config.Config, logger *slog.Logger) error {
 	return err
 }
 
-// newSessionStore picks Redis when it is configured and the embedded store otherwise.
-func newSessionStore(cfg session.Config, db *bbolt.DB, logger *slog.Logger) (session.Store, error) {
-	if !cfg.Redis.Enabled() {
-		return session.NewBoltStore(db, logger)
+// newSessionStore picks Redis when it is configured and the embedded store,
+// in the store's bbolt file, otherwise. Config refuses PostgreSQL storage
+// without Redis, so the file is there when it is needed.
+func newSessionStore(cfg session.Config, st *store.Store, logger *slog.Logger) (session.Store, error) {
+	if cfg.Redis.Enabled() {
+		return session.NewRedisStore(cfg.Redis, logger)
 	}
-	return session.NewRedisStore(cfg.Redis, logger)
+	file, ok := st.File()
+	if !ok {
+		return nil, errEmbeddedSessionsNeedFile
+	}
+	return session.NewBoltStore(file, logger)
 }

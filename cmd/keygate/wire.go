@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -45,6 +47,7 @@ func newEcho(trusted authz.Config, logger *slog.Logger) (*echo.Echo, error) {
 	}
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	e.HTTPErrorHandler = ui.ErrorHandler(logger)
+	e.Use(ui.Recover(logger))
 	return e, nil
 }
 
@@ -61,4 +64,24 @@ func (u directoryUsers) Identity(username string) (authz.Identity, bool) {
 		return authz.Identity{}, false
 	}
 	return authz.Identity{DisplayName: user.DisplayName, Email: user.Email, Groups: user.Groups}, true
+}
+
+// sessionEnder ends every session of a user: *session.Manager.
+type sessionEnder interface {
+	EndUser(ctx context.Context, username string) (int, error)
+}
+
+// endSessions is the directory's OnRevoke function: the sessions of users
+// disabled or removed from the users file are deleted, not only refused, so
+// that enabling a user again revives none of them.
+func endSessions(sessions sessionEnder) directory.RevokeFunc {
+	return func(ctx context.Context, usernames []string) error {
+		var errs []error
+		for _, u := range usernames {
+			if _, err := sessions.EndUser(ctx, u); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
 }

@@ -1,6 +1,7 @@
 // Package testenv starts the real servers that Keygate's tests talk to (redis-server,
-// nginx, Caddy, HAProxy, Chromium) on loopback, on free ports, in temporary
-// directories.
+// PostgreSQL, nginx, Caddy, HAProxy, Chromium) on loopback, on free ports, in temporary
+// directories. PostgreSQL refuses to run as root, so it runs as the postgres OS user
+// in a directory that user owns.
 //
 // A missing server is installed from Debian's packages with apt-get (the tests run as
 // root on Debian). `task test` installs every missing one first, in one apt-get run

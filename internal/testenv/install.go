@@ -19,19 +19,23 @@ var Programs = []Program{
 	{Binary: "caddy", Package: "caddy"},
 	{Binary: "haproxy", Package: "haproxy"},
 	{Binary: "chromium", Package: "chromium"},
+	{Binary: "systemd-analyze", Package: "systemd"},
+	{Binary: postgresBinary, Package: "postgresql"},
 }
 
 // Program is one program the tests run and the Debian package it comes in.
 type Program struct {
+	// Binary is a name looked up on PATH, or an absolute path that may hold
+	// a glob for a versioned directory (/usr/lib/postgresql/*/bin/postgres).
 	Binary  string
 	Package string
 }
 
-// Missing returns the programs of ps that are not on PATH.
+// Missing returns the programs of ps that are not installed.
 func Missing(ps []Program) []Program {
 	var missing []Program
 	for _, p := range ps {
-		if _, err := exec.LookPath(p.Binary); err != nil {
+		if _, err := lookPath(p.Binary); err != nil {
 			missing = append(missing, p)
 		}
 	}
@@ -72,17 +76,35 @@ func InstallMissing(ps []Program, logf func(format string, args ...any)) error {
 // never skips for a missing part.
 func Require(t testing.TB, binary, pkg string) string {
 	t.Helper()
-	if path, err := exec.LookPath(binary); err == nil {
+	if path, err := lookPath(binary); err == nil {
 		return path
 	}
 	if err := InstallMissing([]Program{{Binary: binary, Package: pkg}}, t.Logf); err != nil {
 		t.Fatal(err)
 	}
-	path, err := exec.LookPath(binary)
+	path, err := lookPath(binary)
 	if err != nil {
 		t.Fatalf("testenv: %s missing after installing %s: %v", binary, pkg, err)
 	}
 	return path
+}
+
+// lookPath finds binary on PATH or, when it is an absolute path with a glob,
+// as the last match in lexical order (the newest of versioned directories).
+func lookPath(binary string) (string, error) {
+	if !filepath.IsAbs(binary) || !strings.ContainsAny(binary, "*?[") {
+		return exec.LookPath(binary)
+	}
+	matches, err := filepath.Glob(binary)
+	if err != nil {
+		return "", err
+	}
+	for i := len(matches) - 1; i >= 0; i-- {
+		if path, err := exec.LookPath(matches[i]); err == nil {
+			return path, nil
+		}
+	}
+	return "", fmt.Errorf("%s: %w", binary, exec.ErrNotFound)
 }
 
 // lockInstalls takes an exclusive lock on a file shared by every process on

@@ -1,0 +1,249 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/descope/virtualwebauthn"
+)
+
+// TestFaultSIGKILL kills the daemon with SIGKILL, round after round, while
+// password sign-ins and passkey enrollments run against it. After each kill
+// the data file must open again; at the end every credential whose
+// enrollment was acknowledged is listed, and every listed credential is
+// whole: its key still signs its owner in.
+func TestFaultSIGKILL(t *testing.T) {
+	const rounds = 6
+	dir := t.TempDir()
+	config, addr := writeDaemonConfig(t, dir, "")
+	bin := keygateBuild.Binary(t)
+	var (
+		keys  = map[string]*passkeyDevice{} // by description, every one tried
+		acked = map[string]bool{}           // descriptions whose enrollment answered 200
+		next  int
+	)
+	for round := range rounds {
+		d := startDaemon(t, dir, config, addr)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wg.Go(func() { signInUntil(addr, stop) })
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				mu.Lock()
+				next++
+				desc := fmt.Sprintf("key %d", next)
+				dev := newPasskeyDevice()
+				keys[desc] = dev
+				mu.Unlock()
+				if enrollOnce(bin, config, addr, dev, desc) {
+					mu.Lock()
+					acked[desc] = true
+					mu.Unlock()
+				}
+			}
+		})
+		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
+		if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatalf("round %d: killing keygate: %v", round, err)
+		}
+		<-d.exited
+		close(stop)
+		wg.Wait()
+	}
+
+	listed := listCredentials(t, config, "bob")
+	for desc := range acked {
+		if !listed[desc] {
+			t.Errorf("enrollment of %q was acknowledged, but the credential is gone after SIGKILL", desc)
+		}
+	}
+	if len(acked) == 0 {
+		t.Fatalf("no enrollment was acknowledged in %d rounds: the test exercised nothing", rounds)
+	}
+	startDaemon(t, dir, config, addr)
+	for desc := range listed {
+		dev, ok := keys[desc]
+		if !ok {
+			t.Errorf("credential %q listed, but no enrollment made it", desc)
+			continue
+		}
+		if status := passkeySignIn(t, addr, dev); status != http.StatusOK {
+			t.Errorf("credential %q survived a SIGKILL but does not sign in: status %d", desc, status)
+		}
+	}
+	t.Logf("%d rounds of SIGKILL: %d enrollments tried, %d acknowledged, %d stored, every stored key signs in",
+		rounds, len(keys), len(acked), len(listed))
+}
+
+// signInUntil signs alice in with her password over and over until stop closes;
+// it stops early when the daemon goes away.
+func signInUntil(addr string, stop <-chan struct{}) {
+	body, _ := json.Marshal(map[string]any{"username": alice.username, "password": alice.password})
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if _, _, err := postLogin(addr, body); err != nil {
+			return
+		}
+	}
+}
+
+// enrollOnce makes an invite for bob through the CLI (the running daemon's
+// admin socket) and registers dev with it. It reports whether the daemon
+// acknowledged the registration; any failure (the daemon being killed
+// mid-way) is a false.
+func enrollOnce(bin, config, addr string, dev *passkeyDevice, desc string) bool {
+	out, err := exec.Command(bin, "invite", "bob", "--config", config).Output()
+	if err != nil {
+		return false
+	}
+	link := lastLine(string(out))
+	_, token, ok := strings.Cut(link, "token=")
+	if !ok {
+		return false
+	}
+	c := &portalClient{addr: addr, cookies: map[string]string{}}
+	status, opts, err := c.post("/api/enroll/options", map[string]any{"token": token, "description": desc})
+	if err != nil || status != http.StatusOK {
+		return false
+	}
+	cred, err := dev.attest(opts)
+	if err != nil {
+		return false
+	}
+	status, _, err = c.post("/api/enroll", map[string]any{"token": token, "credential": cred, "description": desc})
+	return err == nil && status == http.StatusOK
+}
+
+// passkeySignIn signs dev's owner in with it and returns the final status.
+func passkeySignIn(t *testing.T, addr string, dev *passkeyDevice) int {
+	t.Helper()
+	c := &portalClient{addr: addr, cookies: map[string]string{}}
+	status, opts, err := c.post("/api/login/passkey/options", map[string]any{"conditional": false})
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("passkey options: status %d, %v: %s", status, err, opts)
+	}
+	cred, err := dev.assert(opts)
+	if err != nil {
+		t.Fatalf("answering passkey options: %v", err)
+	}
+	status, body, err := c.post("/api/login/passkey", map[string]any{"credential": cred})
+	if err != nil {
+		t.Fatalf("passkey sign-in: %v", err)
+	}
+	if status != http.StatusOK {
+		t.Logf("passkey sign-in answered %d: %s", status, body)
+	}
+	return status
+}
+
+// listCredentials runs `keygate credentials list USER` on the data file (no
+// daemon runs) and returns the descriptions it lists.
+func listCredentials(t *testing.T, config, user string) map[string]bool {
+	t.Helper()
+	out, err := exec.Command(keygateBuild.Binary(t), "credentials", "list", user, "--config", config).CombinedOutput()
+	if err != nil {
+		t.Fatalf("keygate credentials list %s: %v\n%s", user, err, out)
+	}
+	listed := map[string]bool{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if i := strings.Index(line, "key "); i >= 0 {
+			var n int
+			if _, err := fmt.Sscanf(line[i:], "key %d", &n); err == nil {
+				listed[fmt.Sprintf("key %d", n)] = true
+			}
+		}
+	}
+	return listed
+}
+
+// portalClient calls the portal's JSON API directly, as the proxy would pass
+// it, carrying the cookies the daemon sets from one call to the next.
+type portalClient struct {
+	addr    string
+	cookies map[string]string
+}
+
+func (c *portalClient) post(path string, body any) (int, []byte, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return 0, nil, err
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+c.addr+path, bytes.NewReader(data))
+	req.Host = "auth.example.com"
+	req.Header.Set("Origin", portalURL)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	for name, value := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: value})
+	}
+	resp, err := faultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	for _, ck := range resp.Cookies() {
+		c.cookies[ck.Name] = ck.Value
+	}
+	return resp.StatusCode, out, err
+}
+
+// passkeyDevice is a software authenticator holding one discoverable
+// credential that verifies its user.
+type passkeyDevice struct {
+	auth virtualwebauthn.Authenticator
+	cred virtualwebauthn.Credential
+	rp   virtualwebauthn.RelyingParty
+}
+
+func newPasskeyDevice() *passkeyDevice {
+	return &passkeyDevice{
+		auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{
+			Transports: []virtualwebauthn.Transport{virtualwebauthn.TransportInternal},
+		}),
+		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2),
+		rp:   virtualwebauthn.RelyingParty{ID: "example.com", Name: "Keygate", Origin: portalURL},
+	}
+}
+
+// attest answers the portal's registration options ({"publicKey": ...}).
+func (d *passkeyDevice) attest(options []byte) (json.RawMessage, error) {
+	parsed, err := virtualwebauthn.ParseAttestationOptions(string(options))
+	if err != nil {
+		return nil, err
+	}
+	d.auth.Options.UserHandle = []byte(parsed.UserID)
+	d.auth.Options.ClientExtensionResults = map[string]any{"credProps": map[string]any{"rk": true}}
+	defer func() { d.auth.Options.ClientExtensionResults = nil }()
+	return json.RawMessage(virtualwebauthn.CreateAttestationResponse(d.rp, d.auth, d.cred, *parsed)), nil
+}
+
+// assert answers sign-in options, raising the counter as authenticators do.
+func (d *passkeyDevice) assert(options []byte) (json.RawMessage, error) {
+	parsed, err := virtualwebauthn.ParseAssertionOptions(string(options))
+	if err != nil {
+		return nil, err
+	}
+	d.cred.Counter++
+	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(d.rp, d.auth, d.cred, *parsed)), nil
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -102,4 +103,59 @@ func (b *boltBackend) touchToken(ctx context.Context, id string, at time.Time, i
 		}
 		return bk.Put([]byte(id), v)
 	})
+}
+
+// exportTokens reads every token in ID order; none when the bucket was never made.
+func exportTokens(tx *bbolt.Tx) ([]token.Token, error) {
+	bk := tx.Bucket(bucketTokens)
+	if bk == nil {
+		return nil, nil
+	}
+	var out []token.Token
+	err := bk.ForEach(func(_, v []byte) error {
+		var t token.Token
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("decoding token: %w", err)
+		}
+		out = append(out, t)
+		return nil
+	})
+	return out, err
+}
+
+// loadTokens writes tokens into the tokens bucket.
+func loadTokens(tx *bbolt.Tx, tokens []token.Token) error {
+	if len(tokens) == 0 {
+		return nil
+	}
+	bk, err := tx.CreateBucketIfNotExists(bucketTokens)
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		v, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		if err := bk.Put([]byte(t.ID), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clearTokens deletes the tokens bucket when replace, and otherwise fails with
+// ErrNotEmpty when it holds a token.
+func clearTokens(tx *bbolt.Tx, replace bool) error {
+	bk := tx.Bucket(bucketTokens)
+	if bk == nil {
+		return nil
+	}
+	if k, _ := bk.Cursor().First(); k == nil {
+		return nil
+	}
+	if !replace {
+		return fmt.Errorf("bucket %s has data: %w", bucketTokens, ErrNotEmpty)
+	}
+	return tx.DeleteBucket(bucketTokens)
 }

@@ -13,12 +13,28 @@ import (
 // tokenColumns are the columns scanToken reads, in its order.
 const tokenColumns = `id, user_name, name, hash, hosts, paths, methods, created_at, expires_at, last_used_at, last_used_ip`
 
+// insertTokenSQL inserts one token with tokenArgs.
+const insertTokenSQL = `INSERT INTO api_tokens (` + tokenColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
+// tokenArgs are t's values for insertTokenSQL.
+func tokenArgs(t token.Token) []any {
+	return []any{t.ID, t.User, t.Name, t.Hash, t.Scope.Hosts, nonNilStrings(t.Scope.Paths), nonNilStrings(t.Scope.Methods),
+		t.CreatedAt, t.ExpiresAt, nullTime(t.LastUsedAt), t.LastUsedIP}
+}
+
 func (b *pgBackend) addToken(ctx context.Context, t token.Token) error {
-	_, err := b.exec(ctx, `INSERT INTO api_tokens (`+tokenColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		t.ID, t.User, t.Name, t.Hash, t.Scope.Hosts, nonNilStrings(t.Scope.Paths), nonNilStrings(t.Scope.Methods),
-		t.CreatedAt, t.ExpiresAt, nullTime(t.LastUsedAt), t.LastUsedIP)
+	_, err := b.exec(ctx, insertTokenSQL, tokenArgs(t)...)
 	return duplicate(err)
+}
+
+// exportPgTokens reads every token in ID order, inside tx.
+func exportPgTokens(ctx context.Context, tx pgx.Tx) ([]token.Token, error) {
+	rows, err := tx.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (token.Token, error) { return scanToken(r) })
 }
 
 func (b *pgBackend) token(ctx context.Context, id string) (token.Token, error) {

@@ -39,7 +39,7 @@ func TestGrowFromOneNodeToPostgres(t *testing.T) {
 	}
 
 	out := runCommand(t, "migrate-storage", "--from", boltCfg, "--to", pgCfg)
-	counts := "1 users with credentials, 1 credentials, 1 user handles, 0 invites, 2 audit events"
+	counts := "1 users with credentials, 1 credentials, 1 user handles, 0 invites, 2 audit events, 0 API tokens"
 	for _, line := range []string{"source (bbolt): " + counts, "target (postgres): " + counts} {
 		if !strings.Contains(out, line) {
 			t.Errorf("migrate-storage printed:\n%s\nwant a line %q", out, line)

@@ -39,7 +39,7 @@ func newFixedHeaders() fixedHeaders {
 		contentType:    []string{"text/plain; charset=utf-8"},
 		noSniff:        []string{"nosniff"},
 		noStore:        []string{"no-store"},
-		tokenChallenge: []string{`Bearer realm="Keygate"`, `Basic realm="Keygate", charset="UTF-8"`},
+		tokenChallenge: []string{`Bearer realm="Keygate", Basic realm="Keygate", charset="UTF-8"`},
 	}
 }
 
@@ -65,8 +65,10 @@ func (h *Handler) allow(w http.ResponseWriter, s *session.Session, amr int) {
 // (302 for GET and HEAD, 303 otherwise, so that the portal is fetched with GET);
 // anything else, and every auth-request answer, is 401 with the same Location.
 // A host under no cookie domain can never hold a session, so it is denied.
-// Where the rule accepts tokens, a 401 also challenges for one (Bearer, and
-// Basic for clients such as Git that send a password only when asked).
+// Where the rule accepts tokens, a client whose Accept does not allow HTML is
+// also challenged for one (Bearer, and Basic for clients such as Git that send
+// a password only when asked), in one WWW-Authenticate value, which nginx can
+// pass on.
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, o *original, ep endpoint, tokens bool) {
 	d, ok := h.sessions.DomainFor(o.name)
 	if !ok || d.PortalURL == nil {
@@ -82,7 +84,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, o *origin
 			status, body = http.StatusFound, bodyFound
 		}
 	}
-	if tokens && status == http.StatusUnauthorized {
+	if tokens && status == http.StatusUnauthorized && !acceptsHTML(r.Header["Accept"]) {
 		w.Header()[hdrWWWAuthenticate] = h.headers.tokenChallenge
 	}
 	h.plain(w, status, body)

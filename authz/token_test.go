@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -132,16 +133,27 @@ func TestTokens(t *testing.T) {
 }
 
 func TestTokenChallenge(t *testing.T) {
+	const challenge = `Bearer realm="Keygate", Basic realm="Keygate", charset="UTF-8"`
 	ft := &fakeTokens{byID: map[string]token.Token{}}
 	e, _ := newTokenEcho(t, &fakeSessions{}, ft, Regulation{})
-	d := forwardAuthDialect
-	w := serve(e, checkRequest(d, proxyAddr, d.header("GET", "https://dav.example.com/cal/home"), ""))
-	if got := w.Header().Values("WWW-Authenticate"); len(got) != 2 {
-		t.Errorf("401 on a tokens rule: got WWW-Authenticate %q, want Bearer and Basic", got)
-	}
-	w = serve(e, checkRequest(d, proxyAddr, d.header("GET", "https://app.example.com/"), ""))
-	if got := w.Header().Values("WWW-Authenticate"); len(got) != 0 {
-		t.Errorf("401 on a rule without tokens: got WWW-Authenticate %q, want none", got)
+	for _, tt := range []struct {
+		name, url, accept string
+		d                 dialect
+		want              string
+	}{
+		{"API client on a tokens rule", "https://dav.example.com/cal/home", "", forwardAuthDialect, challenge},
+		{"API client through nginx", "https://dav.example.com/cal/home", "application/json", authRequestDialect, challenge},
+		{"browser through nginx", "https://dav.example.com/cal/home", "text/html", authRequestDialect, ""},
+		{"API client on a rule without tokens", "https://app.example.com/", "", forwardAuthDialect, ""},
+	} {
+		h := tt.d.header("GET", tt.url)
+		if tt.accept != "" {
+			h.Set("Accept", tt.accept)
+		}
+		w := serve(e, checkRequest(tt.d, proxyAddr, h, ""))
+		if got := strings.Join(w.Header().Values("WWW-Authenticate"), " | "); w.Code != 401 || got != tt.want {
+			t.Errorf("%s: got %d with WWW-Authenticate %q, want 401 with %q", tt.name, w.Code, got, tt.want)
+		}
 	}
 }
 

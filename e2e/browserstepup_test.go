@@ -88,6 +88,17 @@ func scenarioToken(t *testing.T, s *browserStack, p *people) {
 		t.Fatalf("the page shows token %q, want one starting kgt_", text)
 	}
 
+	// A client that sends its token only when asked (Git, CalDAV) is asked; a
+	// browser is sent to sign in.
+	status, hdr, _ := clientRequest(t, s, "GET", "/dav/calendar", http.Header{})
+	if challenge := hdr.Get("WWW-Authenticate"); status != http.StatusUnauthorized || !strings.Contains(challenge, `Basic realm="Keygate"`) {
+		t.Errorf("a client without a token: got %d with WWW-Authenticate %q, want 401 with a Basic challenge", status, challenge)
+	}
+	status, hdr, _ = clientRequest(t, s, "GET", "/dav/calendar", http.Header{"Accept": {"text/html"}})
+	if status != http.StatusFound || !strings.HasPrefix(hdr.Get("Location"), s.portal()+"/?rd=") {
+		t.Errorf("a browser without a session: got %d to %q, want 302 to the portal", status, hdr.Get("Location"))
+	}
+
 	bearer := "Bearer " + text
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("erin:"+text))
 	for _, c := range []struct {
@@ -119,8 +130,20 @@ func scenarioToken(t *testing.T, s *browserStack, p *people) {
 }
 
 // tokenRequest is a request of a client without a browser to the app through
-// the stack's proxy; redirects are not followed.
+// the stack's proxy, with auth as Authorization when not empty; redirects are
+// not followed.
 func tokenRequest(t *testing.T, s *browserStack, method, path, auth string) (int, string) {
+	t.Helper()
+	h := http.Header{}
+	if auth != "" {
+		h.Set("Authorization", auth)
+	}
+	status, _, body := clientRequest(t, s, method, path, h)
+	return status, body
+}
+
+// clientRequest is tokenRequest with any headers, answering the headers too.
+func clientRequest(t *testing.T, s *browserStack, method, path string, h http.Header) (int, http.Header, string) {
 	t.Helper()
 	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
@@ -135,8 +158,8 @@ func tokenRequest(t *testing.T, s *browserStack, method, path, auth string) (int
 	if err != nil {
 		t.Fatal(err)
 	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -144,5 +167,5 @@ func tokenRequest(t *testing.T, s *browserStack, method, path, auth string) (int
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, resp.Header, string(body)
 }

@@ -20,8 +20,9 @@
 --                  no application can replay it against the others; the other
 --                  cookies stay), and the request goes on to the application
 --   302, 303, 401  that status goes to the client with Keygate's Location (the
---                  portal, with the original URL encoded in rd); without a
---                  Location, 500
+--                  portal, with the original URL encoded in rd) and, on 401,
+--                  its WWW-Authenticate (a token or step-up challenge for an
+--                  API client); without a Location, 500
 --   403            403
 --   anything else, Keygate unreachable or silent: 500 (HAProxy 2.6's httpclient
 --                  tries up to four times, so that takes about 3 s when nothing
@@ -99,14 +100,18 @@ local function ask(txn, address)
 	return answer
 end
 
--- reply ends the transaction with status and, when not nil, location.
-local function reply(txn, status, location)
+-- reply ends the transaction with status and, when not nil, location and
+-- challenge (WWW-Authenticate).
+local function reply(txn, status, location, challenge)
 	local headers = {
 		["cache-control"] = { "no-store" },
 		["content-type"] = { "text/plain; charset=utf-8" },
 	}
 	if location ~= nil then
 		headers["location"] = { location }
+	end
+	if challenge ~= nil and challenge ~= "" then
+		headers["www-authenticate"] = { challenge }
 	end
 	txn:done(txn:reply({ status = status, headers = headers, body = "" }))
 end
@@ -167,7 +172,11 @@ local function check(txn, address)
 	end
 	local location = joined(answer.headers, "location", ", ")
 	if (status == 302 or status == 303 or status == 401) and location ~= nil and location ~= "" then
-		return reply(txn, status, location)
+		local challenge = nil
+		if status == 401 then
+			challenge = joined(answer.headers, "www-authenticate", ", ")
+		end
+		return reply(txn, status, location, challenge)
 	end
 	if status == 403 then
 		return reply(txn, 403)

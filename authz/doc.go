@@ -53,7 +53,8 @@
 //     Authorization header read: one value, "Bearer <token>" or Basic with the
 //     token as password (and the token's user, or none, as user name). A banned
 //     address's token is ignored; a malformed, unknown, revoked or wrong one is
-//     a failure counted per client address (Regulation) and logged; an expired
+//     a failure counted per client address (Regulation) and logged, and for an
+//     existing token also given to the TokenAuditor; an expired
 //     one, one outside its scope (host, path prefix, method) or of a user gone
 //     from the users file is ignored. A valid one is decided again as its user
 //     with Subject.Token; its last use is written at most once a minute. A

@@ -67,6 +67,7 @@ type Handler struct {
 
 	tokens     TokenStore // nil: tokens are never read
 	tokenLimit *limiter
+	tokenAudit TokenAuditor // nil: refusals are logged only
 }
 
 // New returns a Handler that trusts the peers in cfg.TrustedProxies, finds

@@ -21,16 +21,25 @@ type TokenStore interface {
 	TouchToken(ctx context.Context, id string, at time.Time, ip string) error
 }
 
+// TokenAuditor records in the audit trail a refused use of a token that
+// exists (wrong secret, or Basic naming another user), which is an attempt on
+// that user's credential. Unknown tokens name no user and are only logged.
+type TokenAuditor interface {
+	TokenRefused(ctx context.Context, user, id, ip string) error
+}
+
 // touchEvery is how often a token's last use is written: at most once a
 // minute per token, so that a busy client does not write on every request.
 const touchEvery = time.Minute
 
 // EnableTokens lets rules with tokens: allow accept API tokens looked up in
-// ts, with failed attempts limited per client address by reg. Call it before
+// ts, with failed attempts limited per client address by reg and refusals of
+// existing tokens recorded by audit (nil: logged only). Call it before
 // serving; without it no Authorization header is ever read.
-func (h *Handler) EnableTokens(ts TokenStore, reg Regulation) {
+func (h *Handler) EnableTokens(ts TokenStore, reg Regulation, audit TokenAuditor) {
 	h.tokens = ts
 	h.tokenLimit = newLimiter(reg, h.now)
+	h.tokenAudit = audit
 }
 
 // tokenAnswer is a token's outcome: the verdict with the token's subject and
@@ -81,9 +90,9 @@ func (h *Handler) verifyToken(ctx context.Context, text, basicUser, addr string)
 	}
 	switch {
 	case !t.Verify(secret):
-		return nil, h.tokenFailed(ctx, addr, id, "wrong secret")
+		return nil, h.tokenRefused(ctx, addr, &t, "wrong secret")
 	case basicUser != "" && basicUser != t.User:
-		return nil, h.tokenFailed(ctx, addr, id, "basic user is not the token's")
+		return nil, h.tokenRefused(ctx, addr, &t, "basic user is not the token's")
 	case t.Expired(h.now()):
 		h.logger.InfoContext(ctx, "refused an expired token", "token", id, "user", t.User, "ip", addr)
 		return nil, nil
@@ -95,6 +104,19 @@ func (h *Handler) verifyToken(ctx context.Context, text, basicUser, addr string)
 func (h *Handler) tokenFailed(ctx context.Context, addr, id, why string) error {
 	banned := h.tokenLimit.fail(addr)
 	h.logger.WarnContext(ctx, "refused a token", "reason", why, "token", id, "ip", addr, "banned", banned)
+	return nil
+}
+
+// tokenRefused is tokenFailed for an existing token, also written to the
+// audit trail under its user. A failed write is logged: the refusal stands.
+func (h *Handler) tokenRefused(ctx context.Context, addr string, t *token.Token, why string) error {
+	_ = h.tokenFailed(ctx, addr, t.ID, why)
+	if h.tokenAudit == nil {
+		return nil
+	}
+	if err := h.tokenAudit.TokenRefused(ctx, t.User, t.ID, addr); err != nil {
+		h.logger.ErrorContext(ctx, "writing audit event", "user", t.User, "action", "token_refused", "err", err)
+	}
 	return nil
 }
 

@@ -27,7 +27,7 @@ func BenchmarkForwardAuthToken(b *testing.B) {
 		b.Fatal(err)
 	}
 	h.now = func() time.Time { return testNow }
-	h.EnableTokens(ft, Regulation{MaxFailures: 5, Window: time.Minute, Ban: time.Minute})
+	h.EnableTokens(ft, Regulation{MaxFailures: 5, Window: time.Minute, Ban: time.Minute}, nil)
 	d := forwardAuthDialect
 	hdr := d.header("GET", "https://dav.example.com/cal/home")
 	hdr.Set("Authorization", "Bearer "+text)

@@ -24,9 +24,20 @@ type fakeTokens struct {
 	err     error
 	lookups int
 	touched []string
+	refused []string // audit events: user/id@ip
 }
 
-var _ TokenStore = (*fakeTokens)(nil)
+var (
+	_ TokenStore   = (*fakeTokens)(nil)
+	_ TokenAuditor = (*fakeTokens)(nil)
+)
+
+func (f *fakeTokens) TokenRefused(_ context.Context, user, id, ip string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refused = append(f.refused, user+"/"+id+"@"+ip)
+	return nil
+}
 
 func (f *fakeTokens) Token(_ context.Context, id string) (token.Token, error) {
 	f.mu.Lock()
@@ -94,24 +105,24 @@ func TestTokens(t *testing.T) {
 		name, method, url, auth string
 		wantStatus              int
 		wantUser                string
-		wantLookup              bool
+		wantLookup, wantAudit   bool
 	}{
-		{"bearer in scope", "GET", "https://dav.example.com/cal/home", "Bearer " + good, 200, "alice", true},
-		{"basic in scope", "PROPFIND", "https://dav.example.com/cal/home", basicAuth("alice", good), 200, "alice", true},
-		{"basic without user", "GET", "https://dav.example.com/cal/home", basicAuth("", good), 200, "alice", true},
-		{"basic of another user", "GET", "https://dav.example.com/cal/home", basicAuth("bob", good), 401, "", true},
-		{"method outside the scope", "DELETE", "https://dav.example.com/cal/home", "Bearer " + good, 401, "", true},
-		{"rule without tokens: Authorization not read", "GET", "https://dav.example.com/files/", "Bearer " + good, 401, "", false},
-		{"host without tokens", "GET", "https://app.example.com/cal/home", "Bearer " + good, 401, "", false},
-		{"wrong secret", "GET", "https://dav.example.com/cal/home", "Bearer " + wrong, 401, "", true},
-		{"expired", "GET", "https://dav.example.com/cal/home", "Bearer " + expired, 401, "", true},
-		{"revoked", "GET", "https://dav.example.com/cal/home", "Bearer " + revoked, 401, "", true},
-		{"malformed", "GET", "https://dav.example.com/cal/home", "Bearer kgt_nope", 401, "", false},
+		{"bearer in scope", "GET", "https://dav.example.com/cal/home", "Bearer " + good, 200, "alice", true, false},
+		{"basic in scope", "PROPFIND", "https://dav.example.com/cal/home", basicAuth("alice", good), 200, "alice", true, false},
+		{"basic without user", "GET", "https://dav.example.com/cal/home", basicAuth("", good), 200, "alice", true, false},
+		{"basic of another user", "GET", "https://dav.example.com/cal/home", basicAuth("bob", good), 401, "", true, true},
+		{"method outside the scope", "DELETE", "https://dav.example.com/cal/home", "Bearer " + good, 401, "", true, false},
+		{"rule without tokens: Authorization not read", "GET", "https://dav.example.com/files/", "Bearer " + good, 401, "", false, false},
+		{"host without tokens", "GET", "https://app.example.com/cal/home", "Bearer " + good, 401, "", false, false},
+		{"wrong secret", "GET", "https://dav.example.com/cal/home", "Bearer " + wrong, 401, "", true, true},
+		{"expired", "GET", "https://dav.example.com/cal/home", "Bearer " + expired, 401, "", true, false},
+		{"revoked", "GET", "https://dav.example.com/cal/home", "Bearer " + revoked, 401, "", true, false},
+		{"malformed", "GET", "https://dav.example.com/cal/home", "Bearer kgt_nope", 401, "", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, _ := newTokenEcho(t, &fakeSessions{}, ft, Regulation{})
-			before := ft.lookups
+			before, audited := ft.lookups, len(ft.refused)
 			d := forwardAuthDialect
 			hdr := d.header(tt.method, tt.url)
 			hdr.Set("Authorization", tt.auth)
@@ -127,6 +138,9 @@ func TestTokens(t *testing.T) {
 			}
 			if looked := ft.lookups > before; looked != tt.wantLookup {
 				t.Errorf("token looked up: %v, want %v", looked, tt.wantLookup)
+			}
+			if got := len(ft.refused) > audited; got != tt.wantAudit {
+				t.Errorf("audited: %v, want %v (%v)", got, tt.wantAudit, ft.refused)
 			}
 		})
 	}
@@ -193,7 +207,7 @@ func newTokenEcho(t *testing.T, fs *fakeSessions, ft *fakeTokens, reg Regulation
 		t.Fatal(err)
 	}
 	h.now = func() time.Time { return testNow }
-	h.EnableTokens(ft, reg)
+	h.EnableTokens(ft, reg, ft)
 	e := echo.New()
 	h.Register(e)
 	return e, h

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/keygate/keygate/authz"
 	"github.com/keygate/keygate/store"
 	"github.com/keygate/keygate/token"
 )
@@ -139,4 +140,14 @@ func orAny(list []string) string {
 		return "any"
 	}
 	return strings.Join(list, ",")
+}
+
+// tokenAudit writes authz's refusals of existing tokens to the audit trail.
+type tokenAudit struct{ store *store.Store }
+
+var _ authz.TokenAuditor = tokenAudit{}
+
+// TokenRefused appends a token_refused event for user's token id from ip.
+func (a tokenAudit) TokenRefused(ctx context.Context, user, id, ip string) error {
+	return a.store.AppendAudit(ctx, store.Event{User: user, Action: "token_refused", CredentialID: []byte(id), IP: ip})
 }

@@ -22,8 +22,22 @@
 //     goes on to /2fa when it can reach two factors there.
 //   - "/2fa" is the security-key step after a password, or the password step
 //     after a passkey that did not verify the user.
+//   - "/step-up" is where authz sends a signed-in user whose key falls short of
+//     a rule's require (rd and require in the query): it says in words which
+//     key is needed, asks POST /api/login/step-up/options for options whose
+//     allowCredentials hold only the qualifying credentials (with hints), and
+//     finishes through POST /api/login/webauthn, the second-factor route, which
+//     records the new factor (device-bound, AAGUID) in the session. An account
+//     without a qualifying credential gets no_qualifying_credential and is told
+//     how to get one. The require text only chooses what is offered: authz
+//     decides the request again.
 //   - "/settings" lists, adds (with the identity code inline), renames and
-//     deletes the user's credentials, and shows a clone warning plainly.
+//     deletes the user's credentials, and shows a clone warning plainly. Its
+//     "Access tokens" section lists, mints and revokes API tokens (GET/POST
+//     /api/tokens, DELETE /api/tokens/{id}): minting needs a security key or
+//     passkey used within identity.elevation (else step_up_required, and the
+//     page runs a step-up with any key); the token is answered once, only its
+//     hash is stored, and minting and revoking are audited.
 //   - "/enroll" is the landing page of an invite link; "/logout" signs out at
 //     once when the browser says the navigation is the portal's own, the same
 //     site's or the user's (Sec-Fetch-Site same-origin, same-site or none), and

@@ -104,6 +104,8 @@ type Handler struct {
 	credentials *credentialsAPI
 	enroll      *enrollment
 	metrics     Metrics
+	stepUp      *stepUp
+	tokens      *tokensAPI
 }
 
 // New validates cfg, applies defaults, parses the templates and returns the portal.
@@ -179,6 +181,7 @@ func (h *Handler) Register(e *echo.Echo) {
 
 	e.GET("/", h.pages.signIn, read)
 	e.GET("/2fa", h.pages.twoFactor, read)
+	e.GET("/step-up", h.pages.stepUp, read)
 	e.GET("/settings", h.pages.settings, read)
 	e.GET("/enroll", h.pages.enroll, read)
 	e.GET("/logout", h.pages.logout, read)
@@ -204,6 +207,10 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.DELETE("/api/webauthn/credentials/:id", h.credentials.remove, write...)
 	e.POST("/api/enroll/options", h.enroll.options, write...)
 	e.POST("/api/enroll", h.enroll.finish, h.counted(write, h.ceremony(ceremonyEnrollment))...)
+	e.POST("/api/login/step-up/options", h.stepUp.options, write...)
+	e.GET("/api/tokens", h.tokens.list, read)
+	e.POST("/api/tokens", h.tokens.create, write...)
+	e.DELETE("/api/tokens/:id", h.tokens.revoke, write...)
 }
 
 // counted is mw followed by middleware that counts each answer with count.

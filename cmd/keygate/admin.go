@@ -32,6 +32,7 @@ type admin interface {
 	ImportCredentials(ctx context.Context, items []importItem) ([]string, error)
 	sessionAdmin
 	Audit(ctx context.Context, user string, since time.Time) ([]auditRow, error)
+	tokenAdmin
 }
 
 // credentialRow is one credential as the admin commands show it.

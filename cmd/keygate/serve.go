@@ -179,6 +179,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	if err != nil {
 		return nil, err
 	}
+	gate.EnableTokens(a.store, authz.Regulation(cfg.Regulation), tokenAudit{a.store})
 	notifier, err := notify.New(cfg.Notifier, logger)
 	if err != nil {
 		return nil, err

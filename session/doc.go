@@ -23,8 +23,12 @@
 // handle that is the hex hash the store keys them by, never a usable ID;
 // EndSession, EndUser and EndAll end one, a user's, or everyone's. Listing
 // everyone's walks the keyspace (SCAN on every Redis primary): admin use only.
-// SharedWindow hands out, on Redis, a sliding-window count that every
-// instance shares (Window), for limits that must hold across replicas.
+// On Redis, SharedWindow, SharedOnce and SharedAttempts hand out what every
+// instance must see together: a sliding-window count (codes sent), a
+// record-once guard (WebAuthn challenges seen), and regulation counters with
+// reservations taken before the costly check, settled as a failure or
+// released (Attempts). Each is one Lua script or command per key, on the
+// server's clock, acknowledged by replicas like every write.
 //
 // A request may carry several session cookies (one from an older cookie
 // domain, or one a sibling host planted on a narrower path, which the browser

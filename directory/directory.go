@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,7 +52,7 @@ func New(cfg Config, logger *slog.Logger) (*Directory, error) {
 	d := &Directory{
 		path:    cfg.Path(),
 		logger:  logger.With("component", "directory"),
-		sem:     make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		sem:     make(chan struct{}, HashSlots()),
 		memory:  newMemoryGate(hashMemoryBudget),
 		reclaim: newReclaimer(),
 		dummy:   dummy,
@@ -92,7 +91,7 @@ func (d *Directory) Lookup(username string) (User, bool) {
 // Authenticate checks password against the user's argon2id hash and returns
 // the user on a match. Every failure is ErrInvalidCredentials, and every call
 // costs one hash: an unknown, disabled or passwordless user is checked against
-// a dummy hash with the default parameters. At most 2*GOMAXPROCS hashes run at
+// a dummy hash with the default parameters. At most HashSlots hashes run at
 // once, and only as many as fit in 128 MiB of hash memory (two with the default
 // parameters); a call waiting for its turn returns ctx's error when ctx is done.
 // A hash's memory is collected when it ends, and goes back to the operating

@@ -138,7 +138,7 @@ func TestAuthenticateConcurrencyBound(t *testing.T) {
 		return argon2id(password, h)
 	}
 	const callers = 50
-	limit := min(int64(2*runtime.GOMAXPROCS(0)), callers)
+	limit := min(int64(HashSlots()), callers)
 	var wg sync.WaitGroup
 	for i := range callers {
 		wg.Go(func() {

@@ -133,6 +133,7 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 			sessions:   d.sessions,
 			users:      d.users,
 			regulator:  reg,
+			hashes:     newHashPool(directory.HashSlots(), now),
 			rememberMe: cfg.RememberMe > 0,
 			now:        now,
 			logger:     logger,

@@ -17,6 +17,7 @@ type login struct {
 	sessions   sessions
 	users      users
 	regulator  *regulator
+	hashes     *hashPool
 	rememberMe bool // remember-me allowed by config
 	now        func() time.Time
 	logger     *slog.Logger
@@ -68,25 +69,51 @@ func (l *login) password(c echo.Context) error {
 	return c.JSON(http.StatusOK, loginAnswer{Level: s.Level().String(), Redirect: redirectFor(req.RD, domain)})
 }
 
-// authenticate checks the password under regulation. A banned user or address
-// gets the wrong-password answer after the same hashing work, whatever the password.
+// authenticate checks the password under a regulation reservation, with a
+// hashing slot of the client's share. A banned user or address gets the
+// wrong-password answer at once, without a hash, whatever the password.
 func (l *login) authenticate(c echo.Context, username, password string) (directory.User, error) {
-	ip := c.RealIP()
-	banned := l.regulator.banned(username, ip)
-	user, err := l.users.Authenticate(c.Request().Context(), username, password)
-	switch {
-	case banned:
+	ctx, ip := c.Request().Context(), c.RealIP()
+	guess, err := l.regulator.reserve(ctx, username, ip)
+	if errors.Is(err, errRegulated) {
 		l.logger.Warn("sign-in refused: banned by regulation", "user", username, "ip", ip)
 		return directory.User{}, errInvalidCredentials
+	}
+	if err != nil {
+		return directory.User{}, busyOrInternal(err)
+	}
+	user, err := l.check(c, username, password)
+	switch {
 	case errors.Is(err, directory.ErrInvalidCredentials):
-		started := l.regulator.fail(username, ip)
+		started := guess.fail()
 		l.logger.Warn("sign-in failed", "user", username, "ip", ip, "method", session.MethodPassword, "ban_started", started)
 		return directory.User{}, errInvalidCredentials
 	case err != nil:
-		return directory.User{}, internalError(err)
+		guess.cancel()
+		return directory.User{}, busyOrInternal(err)
 	}
-	l.regulator.succeed(username)
+	guess.succeed()
 	return user, nil
+}
+
+// check verifies the password in a hashing slot of the client's share.
+func (l *login) check(c echo.Context, username, password string) (directory.User, error) {
+	ctx := c.Request().Context()
+	release, err := l.hashes.acquire(ctx, clientKey(c.RealIP(), l.regulator.v6bits))
+	if err != nil {
+		return directory.User{}, err
+	}
+	defer release()
+	return l.users.Authenticate(ctx, username, password)
+}
+
+// busyOrInternal answers a sign-in that was not checked: errBusy when the
+// capacity stayed taken, an internal error otherwise.
+func busyOrInternal(err error) error {
+	if errors.Is(err, errBusy) {
+		return &Error{Status: errBusy.Status, Code: errBusy.Code, Message: errBusy.Message, Err: err}
+	}
+	return internalError(err)
 }
 
 // signIn records a password factor for user and issues the session.

@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// reserveWait is the longest a guess waits for a reservation while the
+// guesses already in flight for its user or address fill the limit. They end
+// within a hash or two, so only a flood waits this long.
+const reserveWait = 30 * time.Second
+
+// errRegulated refuses a guess because its user or address is banned. It is
+// answered exactly like a wrong password.
+var errRegulated = errors.New("banned by regulation")
+
+// errBusy answers a sign-in that could not be checked in time: the hashing
+// capacity, or the guesses its user or address may have in flight, stayed
+// taken. Unlike a ban it says nothing about the password; the client may try
+// again.
+var errBusy = &Error{Status: http.StatusTooManyRequests, Code: codeTooManyRequests,
+	Message: "Too many sign-ins at the moment. Please try again in a few seconds."}
+
+// reservation is one guess allowed to be checked. Exactly one of fail,
+// succeed and cancel ends it; until then it counts against the limit of its
+// user and its address as a failure would.
+type reservation struct {
+	r    *regulator
+	keys []string // nil when regulation is disabled
+}
+
+// reserve takes a reservation for a guess of username's secret from ip before
+// the guess is checked. It refuses with errRegulated when either is banned,
+// and waits while the failures and reservations of either already reach the
+// limit (a reservation in flight may still succeed), at most r.wait: then
+// errBusy, or ctx's error when ctx ends first.
+func (r *regulator) reserve(ctx context.Context, username, ip string) (*reservation, error) {
+	if r.max <= 0 {
+		return &reservation{r: r}, nil
+	}
+	keys := []string{userKey(username), r.ipKey(ip)}
+	timer := time.NewTimer(r.wait)
+	defer timer.Stop()
+	for {
+		changed, err := r.tryReserve(keys)
+		if err != nil || changed == nil {
+			return &reservation{r: r, keys: keys}, err
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return nil, fmt.Errorf("waiting %s for a guess of %q from %s: %w", r.wait, username, ip, errBusy)
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for a guess of %q from %s: %w", username, ip, ctx.Err())
+		}
+	}
+}
+
+// tryReserve reserves a guess for keys, refuses it, or returns the channel
+// closed when a reservation next ends.
+func (r *regulator) tryReserve(keys []string) (<-chan struct{}, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	for _, k := range keys {
+		if r.isBanned(k, now) {
+			return nil, errRegulated
+		}
+	}
+	for _, k := range keys {
+		if r.full(k, now) {
+			return r.changed, nil
+		}
+	}
+	for _, k := range keys {
+		r.touch(k, now).inFlight++
+	}
+	return nil, nil
+}
+
+// full reports whether key's failures in its window and its reservations in
+// flight already reach the limit.
+func (r *regulator) full(key string, now time.Time) bool {
+	el, ok := r.byKey[key]
+	if !ok {
+		return false
+	}
+	rec := el.Value.(*regulated)
+	failures := rec.failures
+	if !now.Before(rec.windowStart.Add(r.window)) {
+		failures = 0
+	}
+	return failures+rec.inFlight >= r.max
+}
+
+// fail ends the reservation with a failure of every key and reports whether
+// it started a ban.
+func (v *reservation) fail() bool {
+	return v.end(func(now time.Time) bool {
+		started := false
+		for _, k := range v.keys {
+			started = v.r.count(k, now) || started
+		}
+		return started
+	})
+}
+
+// succeed ends the reservation and forgets the user's failures, never the
+// address's. A ban that a concurrent guess started stays.
+func (v *reservation) succeed() {
+	v.end(func(time.Time) bool {
+		if el, ok := v.r.byKey[v.keys[0]]; ok {
+			rec := el.Value.(*regulated)
+			rec.failures, rec.windowStart = 0, time.Time{}
+		}
+		return false
+	})
+}
+
+// cancel ends the reservation without counting anything: the guess was not
+// checked, or failed on the server's side.
+func (v *reservation) cancel() { v.end(func(time.Time) bool { return false }) }
+
+// end releases the reservation of every key, applies then, and wakes the
+// guesses waiting for a reservation.
+func (v *reservation) end(then func(now time.Time) bool) bool {
+	if v.keys == nil {
+		return false
+	}
+	r := v.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range v.keys {
+		if el, ok := r.byKey[k]; ok && el.Value.(*regulated).inFlight > 0 {
+			el.Value.(*regulated).inFlight--
+		}
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+	ended := then(r.now())
+	v.keys = nil
+	return ended
+}

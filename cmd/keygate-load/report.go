@@ -33,6 +33,7 @@ func (rep *report) print(w io.Writer, o options) {
 	rep.printTable(w)
 	rep.printStore(w)
 	rep.printSignins(w)
+	rep.printFlood(w, o)
 	rep.printTargets(w, o.rounds)
 }
 
@@ -189,7 +190,8 @@ func (rep *report) targets() []check {
 			check{fmt.Sprintf("%s: requests/s >= %.2f x baseline", t.name, t.ratio), fmt.Sprintf("%.2f", ratio), verdict(ratio >= t.ratio)},
 			check{fmt.Sprintf("%s: p99 <= %.0f x baseline", t.name, targetP99Ratio), fmt.Sprintf("%.2f", p99), verdict(p99 <= targetP99Ratio)})
 	}
-	return append(out, rep.memoryTargets()...)
+	out = append(out, rep.memoryTargets()...)
+	return append(out, rep.floodTargets()...)
 }
 
 func (rep *report) memoryTargets() []check {
@@ -249,6 +251,9 @@ func (rep *report) failed() bool {
 		}
 	}
 	if rep.signins != nil && rep.signins.failed() {
+		return true
+	}
+	if rep.flood != nil && rep.flood.failed() {
 		return true
 	}
 	return rep.store != nil && (rep.store.err != nil || rep.store.before != rep.store.after)

@@ -3,6 +3,7 @@ package directory
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"golang.org/x/crypto/argon2"
@@ -69,4 +70,33 @@ func BenchmarkArgon2Key(b *testing.B) {
 			argon2.IDKey(pw, salt, p.time, p.memory, p.threads, 32)
 		}
 	})
+}
+
+// TestDeriveUsesOneGoroutine checks that a hash with p=8 runs on the calling
+// goroutine alone, so that HashSlots bounds the CPUs hashing takes: no other
+// goroutine may appear while it runs.
+func TestDeriveUsesOneGoroutine(t *testing.T) {
+	h, err := newPHC(params{memory: 16 * 1024, time: 2, threads: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		argon2id([]byte("password"), h)
+	}()
+	peak := 0
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+			peak = max(peak, runtime.NumGoroutine()-before)
+			runtime.Gosched()
+		}
+	}
+	if peak > 1 {
+		t.Errorf("goroutines while hashing with p=8: up to %d more, want 1 (the hash's own)", peak)
+	}
 }

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -190,5 +192,28 @@ func TestClientKey(t *testing.T) {
 		if got := clientKey(tt.ip, tt.bits); got != tt.want {
 			t.Errorf("clientKey(%q, %d) = %q, want %q", tt.ip, tt.bits, got, tt.want)
 		}
+	}
+}
+
+func TestBusyOrInternal(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		wantStatus int
+		wantCode   string
+	}{
+		{"queue full", fmt.Errorf("hashing queue full: %w", errBusy), http.StatusTooManyRequests, codeTooManyRequests},
+		{"client gone", fmt.Errorf("waiting: %w", context.Canceled), http.StatusInternalServerError, codeInternal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := publicError(busyOrInternal(tt.err))
+			if e.Status != tt.wantStatus || e.Code != tt.wantCode {
+				t.Errorf("answer %d %s, want %d %s", e.Status, e.Code, tt.wantStatus, tt.wantCode)
+			}
+			if !errors.Is(e, tt.err) && !errors.Is(e.Err, tt.err) {
+				t.Errorf("cause %v lost, want it kept for the log", tt.err)
+			}
+		})
 	}
 }

@@ -46,8 +46,11 @@ func (r *regulator) reserve(ctx context.Context, username, ip string) (*reservat
 	defer timer.Stop()
 	for {
 		changed, err := r.tryReserve(keys)
-		if err != nil || changed == nil {
-			return &reservation{r: r, keys: keys}, err
+		if err != nil {
+			return nil, err
+		}
+		if changed == nil {
+			return &reservation{r: r, keys: keys}, nil
 		}
 		select {
 		case <-changed:

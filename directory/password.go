@@ -55,9 +55,28 @@ type phc struct {
 // key length of h. Tests replace it to count and time hashes.
 type deriveFunc func(password []byte, h phc) []byte
 
-// argon2id is the real deriveFunc: one goroutine, one CPU, whatever h's p.
+// argon2id is the real deriveFunc: one goroutine, one CPU, whatever h's p,
+// on an operating-system thread of its own at the lowest CPU priority, so
+// that every other thread of the machine, the forward-auth checks' above all,
+// runs first when CPUs are short. The goroutine never unlocks its thread: the
+// thread, and its priority with it, ends with the goroutine.
 func argon2id(password []byte, h phc) []byte {
-	return argon2Key(password, h.salt, h.time, h.memory, h.threads, uint32(len(h.key)))
+	var key []byte
+	onHashThread(func() { key = argon2Key(password, h.salt, h.time, h.memory, h.threads, uint32(len(h.key))) })
+	return key
+}
+
+// onHashThread runs f on a new goroutine locked to its thread at the lowest
+// CPU priority, and waits for it.
+func onHashThread(f func()) {
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		lowerThreadPriority()
+		f()
+		close(done)
+	}()
+	<-done
 }
 
 // HashPassword returns an argon2id hash of password in PHC form,

@@ -22,9 +22,10 @@
 //     New with the default parameters, so response time does not tell which
 //     usernames exist. Every failure is ErrInvalidCredentials.
 //   - A hash runs on one goroutine whatever its p (the lanes are filled one
-//     after the other; the result is standard Argon2id), and at most
-//     HashSlots (GOMAXPROCS-1, at least 1) run at once, so sign-ins never take
-//     every CPU from forward-auth. Only as many run as fit in 128
+//     after the other; the result is standard Argon2id), on a thread of its
+//     own at nice 10 (Linux) that ends with it, and at most HashSlots
+//     (GOMAXPROCS-1, at least 1) run at once, so sign-ins never take every
+//     CPU from forward-auth and yield to it when CPUs are short. Only as many run as fit in 128
 //     MiB of hash memory (two with the default parameters, 64 MiB each; a
 //     larger hash runs alone); further callers wait, first come first served,
 //     and give up when their context is done. A finished hash's memory is

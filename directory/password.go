@@ -56,7 +56,7 @@ type phc struct {
 type deriveFunc func(password []byte, h phc) []byte
 
 // argon2id is the real deriveFunc: one goroutine, one CPU, whatever h's p,
-// on an operating-system thread of its own at the lowest CPU priority, so
+// on an operating-system thread of its own at a low CPU priority (nice 10), so
 // that every other thread of the machine, the forward-auth checks' above all,
 // runs first when CPUs are short. The goroutine never unlocks its thread: the
 // thread, and its priority with it, ends with the goroutine.
@@ -66,8 +66,8 @@ func argon2id(password []byte, h phc) []byte {
 	return key
 }
 
-// onHashThread runs f on a new goroutine locked to its thread at the lowest
-// CPU priority, and waits for it.
+// onHashThread runs f on a new goroutine locked to its thread at the
+// hashing priority, and waits for it.
 func onHashThread(f func()) {
 	done := make(chan struct{})
 	go func() {

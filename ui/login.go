@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -73,8 +74,10 @@ func (l *login) password(c echo.Context) error {
 // hashing slot of the client's share. A banned user or address gets the
 // wrong-password answer at once, without a hash, whatever the password.
 func (l *login) authenticate(c echo.Context, username, password string) (directory.User, error) {
-	ctx, ip := c.Request().Context(), c.RealIP()
-	guess, err := l.regulator.reserve(ctx, username, ip)
+	ip := c.RealIP()
+	wait, cancel := checkContext(c.Request().Context())
+	defer cancel()
+	guess, err := l.regulator.reserve(wait, username, ip)
 	if errors.Is(err, errRegulated) {
 		l.logger.Warn("sign-in refused: banned by regulation", "user", username, "ip", ip)
 		return directory.User{}, errInvalidCredentials
@@ -82,7 +85,7 @@ func (l *login) authenticate(c echo.Context, username, password string) (directo
 	if err != nil {
 		return directory.User{}, busyOrInternal(err)
 	}
-	user, err := l.check(c, username, password)
+	user, err := l.check(wait, c, username, password)
 	switch {
 	case errors.Is(err, directory.ErrInvalidCredentials):
 		started := guess.fail()
@@ -96,15 +99,15 @@ func (l *login) authenticate(c echo.Context, username, password string) (directo
 	return user, nil
 }
 
-// check verifies the password in a hashing slot of the client's share.
-func (l *login) check(c echo.Context, username, password string) (directory.User, error) {
-	ctx := c.Request().Context()
-	release, err := l.hashes.acquire(ctx, clientKey(c.RealIP(), l.regulator.v6bits))
+// check verifies the password in a hashing slot of the client's share,
+// waiting for the slot until wait ends.
+func (l *login) check(wait context.Context, c echo.Context, username, password string) (directory.User, error) {
+	release, err := l.hashes.acquire(wait, clientKey(c.RealIP(), l.regulator.v6bits))
 	if err != nil {
 		return directory.User{}, err
 	}
 	defer release()
-	return l.users.Authenticate(ctx, username, password)
+	return l.users.Authenticate(c.Request().Context(), username, password)
 }
 
 // busyOrInternal answers a sign-in that was not checked: errBusy when the

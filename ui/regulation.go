@@ -41,7 +41,6 @@ type regulator struct {
 	ban    time.Duration
 	v6bits int // the prefix length that makes one IPv6 client
 	limit  int
-	wait   time.Duration // the longest a reservation waits for a key to free up
 	now    func() time.Time
 
 	mu      sync.Mutex
@@ -66,7 +65,6 @@ func newRegulator(cfg store.RegulationConfig, now func() time.Time) *regulator {
 		ban:     cfg.Ban,
 		v6bits:  cmp.Or(cfg.IPv6Prefix, defaultIPv6Prefix),
 		limit:   maxRegulated,
-		wait:    reserveWait,
 		now:     now,
 		order:   list.New(),
 		byKey:   make(map[string]*list.Element),

@@ -29,8 +29,8 @@ const (
 // behind one that sends a sign-in now and then. When the queue is full, a
 // newcomer takes the place of the waiting check of the highest demand if its
 // own client's demand is lower, and that check is refused (errBusy, 429);
-// otherwise the newcomer is. A check waits for as long as its request lasts:
-// the proxy's timeout, or the client giving up, ends it.
+// otherwise the newcomer is. A check waits until its context ends (checkWait
+// after the sign-in began, or the client giving up).
 type hashPool struct {
 	slots int
 	queue int
@@ -66,7 +66,7 @@ func newHashPool(slots int, now func() time.Time) *hashPool {
 
 // acquire waits for a hashing slot for client key and returns the function
 // that gives it back. It fails with errBusy when the queue has no place for
-// the check, or ctx's error when ctx ends first.
+// the check, or ctx's cause when ctx ends first.
 func (p *hashPool) acquire(ctx context.Context, key string) (func(), error) {
 	w, err := p.enter(key)
 	if err != nil {
@@ -83,7 +83,7 @@ func (p *hashPool) acquire(ctx context.Context, key string) (func(), error) {
 		return p.releaser(key), nil
 	case <-ctx.Done():
 		if p.abandon(w) {
-			return nil, fmt.Errorf("waiting to hash for %s: %w", key, ctx.Err())
+			return nil, fmt.Errorf("waiting to hash for %s: %w", key, context.Cause(ctx))
 		}
 		<-w.ready // granted meanwhile
 		if !w.busy {

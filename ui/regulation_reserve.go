@@ -8,10 +8,11 @@ import (
 	"time"
 )
 
-// reserveWait is the longest a guess waits for a reservation while the
-// guesses already in flight for its user or address fill the limit. They end
-// within a hash or two, so only a flood waits this long.
-const reserveWait = 30 * time.Second
+// checkWait bounds how long a password check waits, for its reservation and
+// then for a hashing slot, before it is answered errBusy: well within the
+// server's 30 s write timeout, so that the client gets an answer, not a cut
+// connection.
+const checkWait = 20 * time.Second
 
 // errRegulated refuses a guess because its user or address is banned. It is
 // answered exactly like a wrong password.
@@ -24,6 +25,11 @@ var errRegulated = errors.New("banned by regulation")
 var errBusy = &Error{Status: http.StatusTooManyRequests, Code: codeTooManyRequests,
 	Message: "Too many sign-ins at the moment. Please try again in a few seconds."}
 
+// checkContext is ctx bounded by checkWait, ending with errBusy as its cause.
+func checkContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, checkWait, errBusy)
+}
+
 // reservation is one guess allowed to be checked. Exactly one of fail,
 // succeed and cancel ends it; until then it counts against the limit of its
 // user and its address as a failure would.
@@ -35,15 +41,13 @@ type reservation struct {
 // reserve takes a reservation for a guess of username's secret from ip before
 // the guess is checked. It refuses with errRegulated when either is banned,
 // and waits while the failures and reservations of either already reach the
-// limit (a reservation in flight may still succeed), at most r.wait: then
-// errBusy, or ctx's error when ctx ends first.
+// limit (a reservation in flight may still succeed), until ctx ends: then
+// ctx's cause (see checkContext).
 func (r *regulator) reserve(ctx context.Context, username, ip string) (*reservation, error) {
 	if r.max <= 0 {
 		return &reservation{r: r}, nil
 	}
 	keys := []string{userKey(username), r.ipKey(ip)}
-	timer := time.NewTimer(r.wait)
-	defer timer.Stop()
 	for {
 		changed, err := r.tryReserve(keys)
 		if err != nil {
@@ -54,10 +58,8 @@ func (r *regulator) reserve(ctx context.Context, username, ip string) (*reservat
 		}
 		select {
 		case <-changed:
-		case <-timer.C:
-			return nil, fmt.Errorf("waiting %s for a guess of %q from %s: %w", r.wait, username, ip, errBusy)
 		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for a guess of %q from %s: %w", username, ip, ctx.Err())
+			return nil, fmt.Errorf("waiting for a guess of %q from %s: %w", username, ip, context.Cause(ctx))
 		}
 	}
 }

@@ -77,18 +77,18 @@ func TestReserveSuccessFreesPlace(t *testing.T) {
 func TestReserveWaitBounded(t *testing.T) {
 	c := newTestClock()
 	r := testRegulator(c)
-	r.wait = 30 * time.Millisecond
 	for range 3 {
 		if _, err := r.reserve(context.Background(), "alice", "192.0.2.1"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := r.reserve(context.Background(), "alice", "192.0.2.2"); !errors.Is(err, errBusy) {
-		t.Errorf("guess waiting past r.wait: got %v, want errBusy", err)
+	wait, stop := context.WithTimeoutCause(context.Background(), 30*time.Millisecond, errBusy)
+	defer stop()
+	if _, err := r.reserve(wait, "alice", "192.0.2.2"); !errors.Is(err, errBusy) {
+		t.Errorf("guess waiting past its check context: got %v, want errBusy", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r.wait = time.Minute
 	if _, err := r.reserve(ctx, "alice", "192.0.2.2"); !errors.Is(err, context.Canceled) {
 		t.Errorf("guess of a cancelled request: got %v, want context.Canceled", err)
 	}

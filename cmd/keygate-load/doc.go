@@ -22,8 +22,10 @@
 //	          Redis DBSIZE is read before and after
 //	signins   a fresh Keygate on the embedded store, signed in -signins times at
 //	          once with the right password (argon2id, 64 MiB each); every one
-//	          must answer 200 with a cookie, and RSS is sampled meanwhile and
-//	          read again 2 s after the last answer
+//	          must answer 200 with a cookie within 60 s (one answered 429, not
+//	          checked in time, tries again a second later, as a person would),
+//	          and RSS is sampled meanwhile and read again 2 s after the last
+//	          answer
 //	flood     a fresh Keygate on the embedded store: forward-auth paced at 500
 //	          requests/s for -flood-duration, its latency taken from each
 //	          request's planned start (a stall counts for every request it

@@ -145,8 +145,9 @@ func (rep *report) printSignins(w io.Writer) {
 		fmt.Fprintf(w, "\nconcurrent password sign-ins FAILED: %v\n", sc.err)
 		return
 	}
-	fmt.Fprintf(w, "\n%d concurrent password sign-ins (embedded store): %d ok, the last after %.1f s (median %.1f s);\n",
-		sc.n, sc.ok, sc.elapsed.Seconds(), sc.p50.Seconds())
+	fmt.Fprintf(w, "\n%d concurrent password sign-ins (embedded store): %d ok (%d of them after a 429 and a retry %v later),\n",
+		sc.n, sc.ok, sc.retried, signinRetryPause)
+	fmt.Fprintf(w, "the last after %.1f s (median %.1f s);\n", sc.elapsed.Seconds(), sc.p50.Seconds())
 	fmt.Fprintf(w, "keygate RSS before %s, peak %s, %v after the last answer %s\n", mib(sc.rssIdle), mib(sc.rssPeak), idleSettle, mib(sc.rssDone))
 	if sc.problem != "" {
 		fmt.Fprintf(w, "first failure: %s\n", sc.problem)

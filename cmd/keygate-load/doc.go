@@ -26,16 +26,17 @@
 //	          checked in time, tries again a second later, as a person would),
 //	          and RSS is sampled meanwhile and read again 2 s after the last
 //	          answer
-//	flood     a fresh Keygate on the embedded store: forward-auth paced at 500
-//	          requests/s for -flood-duration, its latency taken from each
-//	          request's planned start (a stall counts for every request it
-//	          delays); then -junk-rate wrong passwords a second for unknown users
-//	          from -junk-addresses addresses (X-Forwarded-For from loopback, a
-//	          trusted proxy), and after 5 s of them forward-auth paced again and
-//	          the load user signing in every second from a fresh address, for
-//	          -flood-duration; last, 50 wrong passwords at once for the load
-//	          user and then the right one. Wrong passwords checked are counted
-//	          in the daemon's log ("sign-in failed" lines)
+//	flood     a fresh Keygate on the embedded store, in 3 rounds that share
+//	          -flood-duration per phase: forward-auth paced at 500 requests/s,
+//	          its latency taken from each request's planned start (a stall
+//	          counts for every request it delays); then -junk-rate wrong
+//	          passwords a second for unknown users from -junk-addresses
+//	          addresses (X-Forwarded-For from loopback, a trusted proxy), and
+//	          after 3 s of them forward-auth paced again and the load user
+//	          signing in every second from a fresh address. Last, 50 wrong
+//	          passwords at once for the load user and then the right one.
+//	          Wrong passwords checked are counted in the daemon's log
+//	          ("sign-in failed" lines)
 //
 // The first four, the throughput scenarios, run in interleaved rounds: the
 // servers of all four start first (the baseline, the Keygate on the embedded

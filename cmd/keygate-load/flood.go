@@ -21,9 +21,12 @@ const (
 	// floodAuthRate is the paced forward-auth load, requests/s from floodAuthWorkers.
 	floodAuthRate    = 500
 	floodAuthWorkers = 4
-	// floodWarmup runs the junk before anything is measured, so that the pool
-	// has seen the flooding addresses.
-	floodWarmup = 5 * time.Second
+	// floodWarmup runs the junk before anything is measured in each round, so
+	// that the pool has seen the flooding addresses.
+	floodWarmup = 3 * time.Second
+	// floodRounds alternate idle and flooded windows, so that a drift of the
+	// machine's speed falls on both alike.
+	floodRounds = 3
 	// legitEvery paces the legitimate sign-ins during the flood.
 	legitEvery = time.Second
 	// guessBurst is how many wrong passwords for one user are sent at once.
@@ -83,13 +86,14 @@ func (s *statusCount) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// runFlood starts a daemon on the embedded store; measures its forward-auth
-// latency at a paced floodAuthRate for -flood-duration; then floods it with
-// -junk-rate wrong-password sign-ins a second from -junk-addresses addresses
-// (X-Forwarded-For from loopback, a trusted proxy) and, after floodWarmup,
-// measures forward-auth again and signs the load user in every legitEvery from
-// an address of its own, for -flood-duration; last, sends guessBurst wrong
-// passwords for the load user at once and then the right one.
+// runFlood starts a daemon on the embedded store and, in floodRounds rounds
+// that share -flood-duration, measures its forward-auth latency at a paced
+// floodAuthRate while idle, then floods it with -junk-rate wrong-password
+// sign-ins a second from -junk-addresses addresses (X-Forwarded-For from
+// loopback, a trusted proxy) and, after floodWarmup, measures forward-auth
+// again while signing the load user in every legitEvery from an address of
+// its own. Last, it sends guessBurst wrong passwords for the load user at
+// once and then the right one.
 func (b *bench) runFlood(ctx context.Context, rep *report) {
 	if !b.wants(scFlood) {
 		return
@@ -103,24 +107,38 @@ func (b *bench) runFlood(ctx context.Context, rep *report) {
 	}
 	defer kg.proc.stop()
 	t := forwardAuthTarget(kg.addr, kg.cookie)
-	d := b.opts.floodDuration
-	b.logger.Info("measuring", "scenario", scFlood, "phase", "idle forward-auth", "duration", d)
-	fc.idle, fc.idleBad = pacedLoad(ctx, t, d)
+	fc.idle, fc.flooded = new(histogram), new(histogram)
+	window := b.opts.floodDuration / floodRounds
 	before := countLog(kg.proc.log, `msg="sign-in failed"`)
-	junkCtx, stopJunk := context.WithCancel(ctx)
-	var junk sync.WaitGroup
-	junk.Go(func() { b.sendJunk(junkCtx, kg, &fc.junk) })
-	b.logger.Info("measuring", "scenario", scFlood, "phase", "flood", "rate", b.opts.junkRate, "addresses", b.opts.junkAddresses, "duration", floodWarmup+d)
-	sleepCtx(ctx, floodWarmup)
-	var legit sync.WaitGroup
-	legit.Go(func() { fc.signInEvery(ctx, kg, d) })
-	fc.flooded, fc.floodedBad = pacedLoad(ctx, t, d)
-	legit.Wait()
-	stopJunk()
-	junk.Wait()
+	for round := range floodRounds {
+		b.logger.Info("measuring", "scenario", scFlood, "round", round+1, "idle", window, "flooded", window)
+		fc.round(ctx, b, kg, t, window)
+	}
 	fc.junkChecked = countLog(kg.proc.log, `msg="sign-in failed"`) - before
 	b.logger.Info("measuring", "scenario", scFlood, "phase", "burst", "wrong passwords", guessBurst)
 	fc.burst(ctx, kg)
+}
+
+// round measures forward-auth idle for window, then floods the daemon with
+// junk sign-ins and, after floodWarmup, measures forward-auth and the
+// legitimate sign-ins for window. Cancelling the junk ends its requests, and
+// so their checks waiting in the daemon, before the next round.
+func (fc *floodCheck) round(ctx context.Context, b *bench, kg *keygate, t target, window time.Duration) {
+	h, bad := pacedLoad(ctx, t, window)
+	fc.idle.merge(h)
+	fc.idleBad += bad
+	junkCtx, stopJunk := context.WithCancel(ctx)
+	var junk sync.WaitGroup
+	junk.Go(func() { b.sendJunk(junkCtx, kg, &fc.junk) })
+	sleepCtx(ctx, floodWarmup)
+	var legit sync.WaitGroup
+	legit.Go(func() { fc.signInEvery(ctx, kg, window) })
+	h, bad = pacedLoad(ctx, t, window)
+	fc.flooded.merge(h)
+	fc.floodedBad += bad
+	legit.Wait()
+	stopJunk()
+	junk.Wait()
 }
 
 // pacedLoad sends t's request floodAuthRate times a second for d from

@@ -26,9 +26,9 @@ func (rep *report) printFlood(w io.Writer, o options) {
 	}
 	fmt.Fprintf(w, "\nsign-in flood (embedded store): forward-auth paced at %d requests/s from %d connections, latency from each\n",
 		floodAuthRate, floodAuthWorkers)
-	fmt.Fprintf(w, "request's planned start; %v idle, then %v while %d wrong-password sign-ins/s for unknown users arrive\n",
-		o.floodDuration, o.floodDuration, o.junkRate)
-	fmt.Fprintf(w, "from %d addresses (after %v of them unmeasured), with the load user signing in every %v from a fresh address\n",
+	fmt.Fprintf(w, "request's planned start; %d rounds of %v idle, then %v while %d wrong-password sign-ins/s for unknown\n",
+		floodRounds, o.floodDuration/floodRounds, o.floodDuration/floodRounds, o.junkRate)
+	fmt.Fprintf(w, "users arrive from %d addresses (after %v of them unmeasured), the load user signing in every %v from a fresh address\n",
 		o.junkAddresses, floodWarmup, legitEvery)
 	fmt.Fprintf(w, "  forward-auth idle:    %d answers, p50 %s, p99 %s, max %s, %d wrong\n", fc.idle.total,
 		ms(fc.idle.quantile(0.5)), ms(fc.idle.quantile(0.99)), ms(fc.idle.quantile(1)), fc.idleBad)

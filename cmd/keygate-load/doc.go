@@ -3,7 +3,7 @@
 //
 //	keygate-load [-duration 5s] [-rounds 3] [-connections 32]
 //	             [-unauth-requests 1000000] [-signins 100] [-keygate PATH]
-//	             [-flood-duration 15s] [-junk-rate 200] [-junk-addresses 200]
+//	             [-flood-duration 30s] [-junk-rate 200] [-junk-addresses 200]
 //	             [-skip a,b]
 //
 // It starts every server it measures itself, each in its own process, on free

@@ -94,7 +94,8 @@ func (d *Directory) Lookup(username string) (User, bool) {
 // a dummy hash with the default parameters. At most HashSlots hashes run at
 // once, and only as many as fit in 128 MiB of hash memory (two with the default
 // parameters); a call waiting for its turn returns ctx's error when ctx is done.
-// A hash's memory is collected when it ends, and goes back to the operating
+// On Linux a hash's memory is mapped outside the Go heap and unmapped when it
+// ends; elsewhere it is collected when it ends, and goes back to the operating
 // system once no hash has run for a second.
 func (d *Directory) Authenticate(ctx context.Context, username, password string) (User, error) {
 	if err := d.acquire(ctx); err != nil {
@@ -126,7 +127,11 @@ func (d *Directory) verify(ctx context.Context, h phc, password string) (bool, e
 	}
 	d.reclaim.start()
 	defer func() {
-		d.reclaim.done(h.memory)
+		if hashMemoryOnHeap {
+			d.reclaim.done(h.memory)
+		} else {
+			d.reclaim.done(0) // unmapped as the hash ended: nothing to collect
+		}
 		d.memory.release(taken)
 	}()
 	return h.matches(d.derive, password), nil

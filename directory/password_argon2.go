@@ -41,7 +41,9 @@ func argon2Key(password, salt []byte, time, memory uint32, lanes uint8, keyLen u
 	p := uint32(lanes)
 	h0 := initialHash(password, salt, time, memory, p, keyLen)
 	blocks := max(memory/(syncPoints*p)*(syncPoints*p), 2*syncPoints*p)
-	m := &argonMemory{b: make([]argonBlock, blocks), lanes: p, laneLen: blocks / p, passes: time}
+	b, free := allocBlocks(blocks)
+	defer free()
+	m := &argonMemory{b: b, lanes: p, laneLen: blocks / p, passes: time}
 	m.segLen = m.laneLen / syncPoints
 	m.fillFirstBlocks(h0)
 	for pass := range time {

@@ -130,7 +130,7 @@ func (d *Directory) verify(ctx context.Context, h phc, password string) (bool, e
 		if hashMemoryOnHeap {
 			d.reclaim.done(h.memory)
 		} else {
-			d.reclaim.done(0) // unmapped as the hash ended: nothing to collect
+			d.reclaim.doneOffHeap(h.memory)
 		}
 		d.memory.release(taken)
 	}()

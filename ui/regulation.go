@@ -43,10 +43,9 @@ type regulator struct {
 	limit  int
 	now    func() time.Time
 
-	mu      sync.Mutex
-	order   *list.List // of *regulated, most recently touched first
-	byKey   map[string]*list.Element
-	changed chan struct{} // closed, and replaced, whenever a reservation ends
+	mu    sync.Mutex
+	order *list.List // of *regulated, most recently touched first
+	byKey map[string]*list.Element
 }
 
 // regulated is the record of one key.
@@ -55,20 +54,21 @@ type regulated struct {
 	failures    int
 	windowStart time.Time
 	bannedUntil time.Time
-	inFlight    int // reservations not yet ended
+	inFlight    int           // reservations not yet ended
+	waiters     int           // guesses waiting for a place
+	wake        chan struct{} // closed when a reservation of the key ends; nil when none waits
 }
 
 func newRegulator(cfg store.RegulationConfig, now func() time.Time) *regulator {
 	return &regulator{
-		max:     cfg.MaxFailures,
-		window:  cfg.Window,
-		ban:     cfg.Ban,
-		v6bits:  cmp.Or(cfg.IPv6Prefix, defaultIPv6Prefix),
-		limit:   maxRegulated,
-		now:     now,
-		order:   list.New(),
-		byKey:   make(map[string]*list.Element),
-		changed: make(chan struct{}),
+		max:    cfg.MaxFailures,
+		window: cfg.Window,
+		ban:    cfg.Ban,
+		v6bits: cmp.Or(cfg.IPv6Prefix, defaultIPv6Prefix),
+		limit:  maxRegulated,
+		now:    now,
+		order:  list.New(),
+		byKey:  make(map[string]*list.Element),
 	}
 }
 
@@ -170,7 +170,7 @@ func (r *regulator) touch(key string, now time.Time) *regulated {
 
 // stale reports whether rec no longer counts for anything at now.
 func (r *regulator) stale(rec *regulated, now time.Time) bool {
-	return rec.inFlight == 0 && !now.Before(rec.bannedUntil) && !now.Before(rec.windowStart.Add(r.window))
+	return rec.inFlight == 0 && rec.waiters == 0 && !now.Before(rec.bannedUntil) && !now.Before(rec.windowStart.Add(r.window))
 }
 
 func (r *regulator) remove(el *list.Element) {

@@ -14,6 +14,11 @@ import (
 // connection.
 const checkWait = 20 * time.Second
 
+// maxKeyWaiters bounds the guesses that wait for a place under one user or
+// client while its limit is reached; more are answered errBusy at once. It
+// bounds the goroutines a flood parks, and those a reservation's end wakes.
+const maxKeyWaiters = 16
+
 // errRegulated refuses a guess because its user or address is banned. It is
 // answered exactly like a wrong password.
 var errRegulated = errors.New("banned by regulation")
@@ -49,41 +54,60 @@ func (r *regulator) reserve(ctx context.Context, username, ip string) (*reservat
 	}
 	keys := []string{userKey(username), r.ipKey(ip)}
 	for {
-		changed, err := r.tryReserve(keys)
+		full, wake, err := r.tryReserve(keys)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("guess of %q from %s: %w", username, ip, err)
 		}
-		if changed == nil {
+		if wake == nil {
 			return &reservation{r: r, keys: keys}, nil
 		}
 		select {
-		case <-changed:
+		case <-wake:
+			r.stopWaiting(full)
 		case <-ctx.Done():
+			r.stopWaiting(full)
 			return nil, fmt.Errorf("waiting for a guess of %q from %s: %w", username, ip, context.Cause(ctx))
 		}
 	}
 }
 
-// tryReserve reserves a guess for keys, refuses it, or returns the channel
-// closed when a reservation next ends.
-func (r *regulator) tryReserve(keys []string) (<-chan struct{}, error) {
+// tryReserve reserves a guess for keys, or refuses it, or returns the full
+// key it waits for and the channel closed when a reservation of that key ends.
+func (r *regulator) tryReserve(keys []string) (string, <-chan struct{}, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
 	for _, k := range keys {
 		if r.isBanned(k, now) {
-			return nil, errRegulated
+			return "", nil, errRegulated
 		}
 	}
 	for _, k := range keys {
 		if r.full(k, now) {
-			return r.changed, nil
+			rec := r.touch(k, now)
+			if rec.waiters >= maxKeyWaiters {
+				return "", nil, errBusy
+			}
+			rec.waiters++
+			if rec.wake == nil {
+				rec.wake = make(chan struct{})
+			}
+			return k, rec.wake, nil
 		}
 	}
 	for _, k := range keys {
 		r.touch(k, now).inFlight++
 	}
-	return nil, nil
+	return "", nil, nil
+}
+
+// stopWaiting counts a guess no longer waiting for key.
+func (r *regulator) stopWaiting(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if el, ok := r.byKey[key]; ok && el.Value.(*regulated).waiters > 0 {
+		el.Value.(*regulated).waiters--
+	}
 }
 
 // full reports whether key's failures in its window and its reservations in
@@ -130,7 +154,7 @@ func (v *reservation) succeed() {
 func (v *reservation) cancel() { v.end(func(time.Time) bool { return false }) }
 
 // end releases the reservation of every key, applies then, and wakes the
-// guesses waiting for a reservation.
+// guesses waiting for a place under those keys.
 func (v *reservation) end(then func(now time.Time) bool) bool {
 	if v.keys == nil {
 		return false
@@ -139,12 +163,17 @@ func (v *reservation) end(then func(now time.Time) bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, k := range v.keys {
-		if el, ok := r.byKey[k]; ok && el.Value.(*regulated).inFlight > 0 {
-			el.Value.(*regulated).inFlight--
+		el, ok := r.byKey[k]
+		if !ok {
+			continue
+		}
+		rec := el.Value.(*regulated)
+		rec.inFlight = max(rec.inFlight-1, 0)
+		if rec.wake != nil {
+			close(rec.wake)
+			rec.wake = nil
 		}
 	}
-	close(r.changed)
-	r.changed = make(chan struct{})
 	ended := then(r.now())
 	v.keys = nil
 	return ended

@@ -108,3 +108,47 @@ func TestReserveDisabled(t *testing.T) {
 		t.Errorf("size = %d with regulation disabled, want 0", got)
 	}
 }
+
+func TestReserveBoundsWaiters(t *testing.T) {
+	c := newTestClock()
+	r := testRegulator(c)
+	for range 3 {
+		if _, err := r.reserve(context.Background(), "alice", "192.0.2.1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var waiting []chan error
+	for range maxKeyWaiters {
+		done := make(chan error, 1)
+		go func() {
+			_, err := r.reserve(ctx, "alice", "192.0.2.2")
+			done <- err
+		}()
+		waiting = append(waiting, done)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for r.waitersOf(userKey("alice")) < maxKeyWaiters && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := r.reserve(context.Background(), "alice", "192.0.2.3"); !errors.Is(err, errBusy) {
+		t.Errorf("guess with %d already waiting: got %v, want errBusy at once", maxKeyWaiters, err)
+	}
+	cancel()
+	for _, done := range waiting {
+		<-done
+	}
+	if got := r.waitersOf(userKey("alice")); got != 0 {
+		t.Errorf("waiters after every wait ended: %d, want 0", got)
+	}
+}
+
+// waitersOf returns how many guesses wait for key.
+func (r *regulator) waitersOf(key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if el, ok := r.byKey[key]; ok {
+		return el.Value.(*regulated).waiters
+	}
+	return 0
+}

@@ -185,7 +185,7 @@ func pacedLoad(ctx context.Context, t target, d time.Duration) (*histogram, uint
 // sendJunk sends wrong passwords for unknown users at -junk-rate a second,
 // each from the next of -junk-addresses addresses, until ctx ends.
 func (b *bench) sendJunk(ctx context.Context, kg *keygate, counts *statusCount) {
-	client := &http.Client{Timeout: guessTimeout}
+	client := signInClient(maxJunkConns)
 	defer client.CloseIdleConnections()
 	tick := time.NewTicker(time.Second / time.Duration(b.opts.junkRate))
 	defer tick.Stop()
@@ -210,7 +210,7 @@ func (b *bench) sendJunk(ctx context.Context, kg *keygate, counts *statusCount) 
 // signInEvery signs the load user in with the right password every
 // legitEvery for d, each time from a new address, one at a time.
 func (fc *floodCheck) signInEvery(ctx context.Context, kg *keygate, d time.Duration) {
-	client := &http.Client{Timeout: guessTimeout}
+	client := signInClient(guessBurst)
 	defer client.CloseIdleConnections()
 	end := time.Now().Add(d)
 	for i := 0; time.Now().Before(end) && ctx.Err() == nil; i++ {
@@ -230,7 +230,7 @@ func (fc *floodCheck) signInEvery(ctx context.Context, kg *keygate, d time.Durat
 // its own address, counts how many the daemon checked, and then sends the
 // right password from yet another address.
 func (fc *floodCheck) burst(ctx context.Context, kg *keygate) {
-	client := &http.Client{Timeout: guessTimeout}
+	client := signInClient(guessBurst)
 	defer client.CloseIdleConnections()
 	before := countLog(kg.proc.log, `msg="sign-in failed"`, " user="+loadIdentity.user+" ")
 	var wg sync.WaitGroup
@@ -265,6 +265,18 @@ func (kg *keygate) passwordSignIn(ctx context.Context, client *http.Client, user
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, nil
+}
+
+// maxJunkConns bounds the junk's keep-alive connections: reused, they spare
+// both sides a TCP handshake per sign-in, which would weigh on the CPUs the
+// generator shares with the daemon.
+const maxJunkConns = 512
+
+// signInClient returns a client for sign-ins that keeps up to conns
+// connections alive.
+func signInClient(conns int) *http.Client {
+	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 90 * time.Second, DisableCompression: true}
+	return &http.Client{Transport: tr, Timeout: guessTimeout}
 }
 
 // countLog counts the lines of the file at path that contain every one of subs.

@@ -133,8 +133,14 @@
 //     application/json and at most 64 KiB.
 //   - A failed sign-in answers 401 invalid_credentials with the same body
 //     whether the user is unknown, disabled, passwordless, the password wrong or
-//     the user or address banned by regulation; a banned attempt costs the same
-//     hashing work as any other.
+//     the user or address banned by regulation; a banned attempt is answered
+//     at once, without a hash (the ban is no secret to whoever caused it).
+//   - A password is checked only under a regulation reservation: per user and
+//     per client (IPv4 address, IPv6 prefix of regulation.ipv6_prefix bits),
+//     failures plus checks in flight never exceed max_failures, so concurrent
+//     guesses cannot outrun a ban. Checks then take a slot of the hashing pool:
+//     GOMAXPROCS-1 hashes at once (a CPU stays free for forward-auth), shared
+//     fairly among clients, the queue bounded, 429 too_many_requests beyond.
 //   - Failed WebAuthn sign-ins (every refusal of the relying party, a missing
 //     or expired state included) count toward the same regulation as
 //     passwords: per user when the user is known (second factor; a passkey

@@ -106,7 +106,14 @@ type Handler struct {
 	metrics     Metrics
 	stepUp      *stepUp
 	tokens      *tokensAPI
+	drain       context.CancelFunc // see Drain
 }
+
+// Drain tells the portal that the daemon is shutting down: password checks
+// still waiting for their turn or for a hashing slot are answered 503 at once
+// (those hashing finish), so that a shutdown holds only work that will end
+// soon. Call it when the shutdown begins; it is safe to call more than once.
+func (h *Handler) Drain() { h.drain() }
 
 // New validates cfg, applies defaults, parses the templates and returns the portal.
 func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
@@ -150,7 +157,9 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 	}
 	reg := newRegulator(cfg.Regulation, now)
 	rec := newRecorder(d.records, d.metrics, logger)
+	draining, drain := context.WithCancel(context.Background())
 	h := &Handler{
+		drain:     drain,
 		metrics:   rec.metrics,
 		pages:     p,
 		status:    &status{sessions: d.sessions, creds: d.rp},
@@ -160,6 +169,8 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 			users:      d.users,
 			regulator:  reg,
 			rec:        rec,
+			hashes:     newHashPool(directory.HashSlots(), now),
+			draining:   draining,
 			rememberMe: cfg.RememberMe > 0,
 			now:        now,
 			logger:     logger,

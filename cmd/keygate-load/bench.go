@@ -17,13 +17,14 @@ const (
 	scRedis    = "redis"
 	scUnauth   = "unauth"
 	scSignins  = "signins"
+	scFlood    = "flood"
 )
 
 var (
 	// throughputScenarios run in turn, in this order, in every round.
 	throughputScenarios = []string{scBaseline, scEmbedded, scNginx, scRedis}
 	// onceScenarios run once each, in this order, after the rounds.
-	onceScenarios = []string{scUnauth, scSignins}
+	onceScenarios = []string{scUnauth, scSignins, scFlood}
 	// scenarios lists every scenario in the order they run.
 	scenarios = slices.Concat(throughputScenarios, onceScenarios)
 )
@@ -42,6 +43,10 @@ type options struct {
 	// run, which then lasts as long as they take instead of duration.
 	unauthRequests uint64
 	signins        int // concurrent password sign-ins of the signins scenario
+	// floodDuration is each measured phase of the flood scenario.
+	floodDuration time.Duration
+	junkRate      int // junk sign-ins a second in the flood scenario
+	junkAddresses int // the addresses they come from
 }
 
 // bench runs the scenarios, each against servers it starts in dir.
@@ -78,6 +83,7 @@ type report struct {
 	rows    []row
 	store   *storeCheck
 	signins *signinCheck
+	flood   *floodCheck
 }
 
 func (b *bench) wants(name string) bool { return !b.opts.skip[name] }
@@ -119,6 +125,9 @@ func (b *bench) run(ctx context.Context) *report {
 	}
 	if ctx.Err() == nil {
 		b.runSignins(ctx, rep)
+	}
+	if ctx.Err() == nil {
+		b.runFlood(ctx, rep)
 	}
 	return rep
 }

@@ -3,6 +3,7 @@
 //
 //	keygate-load [-duration 5s] [-rounds 3] [-connections 32]
 //	             [-unauth-requests 1000000] [-signins 100] [-keygate PATH]
+//	             [-flood-duration 30s] [-junk-rate 200] [-junk-addresses 200]
 //	             [-skip a,b]
 //
 // It starts every server it measures itself, each in its own process, on free
@@ -21,8 +22,21 @@
 //	          Redis DBSIZE is read before and after
 //	signins   a fresh Keygate on the embedded store, signed in -signins times at
 //	          once with the right password (argon2id, 64 MiB each); every one
-//	          must answer 200 with a cookie, and RSS is sampled meanwhile and
-//	          read again 2 s after the last answer
+//	          must answer 200 with a cookie within 60 s (one answered 429, not
+//	          checked in time, tries again a second later, as a person would),
+//	          and RSS is sampled meanwhile and read again 2 s after the last
+//	          answer
+//	flood     a fresh Keygate on the embedded store, in 3 rounds that share
+//	          -flood-duration per phase: forward-auth paced at 500 requests/s,
+//	          its latency taken from each request's planned start (a stall
+//	          counts for every request it delays); then -junk-rate wrong
+//	          passwords a second for unknown users from -junk-addresses
+//	          addresses (X-Forwarded-For from loopback, a trusted proxy), and
+//	          after 3 s of them forward-auth paced again and the load user
+//	          signing in every second from a fresh address. Last, 50 wrong
+//	          passwords at once for the load user and then the right one.
+//	          Wrong passwords checked are counted in the daemon's log
+//	          ("sign-in failed" lines)
 //
 // The first four, the throughput scenarios, run in interleaved rounds: the
 // servers of all four start first (the baseline, the Keygate on the embedded
@@ -64,8 +78,10 @@
 // sign-ins' outcome and RSS, and the targets of the performance issue, met or
 // not, judged on the pooled figures. It exits 1 when a scenario
 // failed, got any unexpected answer, the unauthenticated run changed the key
-// count, or a sign-in failed; a missed target alone is no failure, since figures
-// from a shared machine are noisy.
+// count, or a sign-in failed, or in the flood more than max_failures of the 50
+// wrong passwords were checked or the right one was accepted during the ban; a
+// missed target alone is no failure, since figures from a shared machine are
+// noisy.
 //
 // # Caveats
 //

@@ -41,6 +41,10 @@ var loadIdentity = identity{user: "loaduser", groups: "dev", email: "load@exampl
 // errSignIn reports that the password sign-in did not give a session cookie.
 var errSignIn = errors.New("sign-in failed")
 
+// errSignInBusy reports a sign-in answered 429: the daemon could not check the
+// password in time and asks the client to try again.
+var errSignInBusy = fmt.Errorf("%w: busy (429)", errSignIn)
+
 // keygate is one running daemon with a signed-in session.
 type keygate struct {
 	proc     *proc
@@ -213,6 +217,9 @@ func (kg *keygate) signIn(ctx context.Context) (string, error) {
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return "", fmt.Errorf("%w: %s", errSignInBusy, answer)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("%w: status %d: %s", errSignIn, resp.StatusCode, answer)
 	}

@@ -89,14 +89,18 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.keygate, "keygate", "", "keygate binary to measure (default: go build ./cmd/keygate into a temporary directory)")
 	fs.Uint64Var(&o.unauthRequests, "unauth-requests", 1_000_000, "requests of the unauthenticated run, which lasts as long as they take; 0: -duration like the others")
 	fs.IntVar(&o.signins, "signins", 100, "password sign-ins sent at once in the signins scenario")
+	fs.DurationVar(&o.floodDuration, "flood-duration", 30*time.Second, "measured time of each phase of the flood scenario (idle, flooded), split into rounds")
+	fs.IntVar(&o.junkRate, "junk-rate", 200, "wrong-password sign-ins a second in the flood scenario")
+	fs.IntVar(&o.junkAddresses, "junk-addresses", 200, "client addresses the junk sign-ins come from")
 	skip := fs.String("skip", "", "comma-separated scenarios not to run: "+strings.Join(scenarios, ","))
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	var err error
-	if o.skip, err = parseSkip(*skip); err != nil || fs.NArg() > 0 || o.duration <= 0 || o.rounds <= 0 || o.connections <= 0 || o.signins <= 0 {
+	if o.skip, err = parseSkip(*skip); err != nil || fs.NArg() > 0 || o.duration <= 0 || o.rounds <= 0 || o.connections <= 0 || o.signins <= 0 ||
+		o.floodDuration <= 0 || o.junkRate <= 0 || o.junkAddresses <= 0 || o.junkAddresses > 250*250 {
 		if err == nil {
-			err = errors.New("want positive -duration, -rounds, -connections and -signins and no arguments")
+			err = errors.New("want positive -duration, -rounds, -connections, -signins, -flood-duration, -junk-rate and -junk-addresses (at most 62500) and no arguments")
 		}
 		fmt.Fprintf(stderr, "keygate-load: %v\n", err)
 		fs.Usage()

@@ -138,6 +138,7 @@ func (rs *replicaSet) notifiedCode(t *testing.T, user string) string {
 // would, carrying its cookies and noting which replica served each call.
 type lbClient struct {
 	lb      string
+	xff     string // X-Forwarded-For to send, as a proxy in front would; "" for none
 	cookies map[string]string
 	served  []string // X-Served-By of each call, in order
 }
@@ -157,6 +158,9 @@ func (c *lbClient) post(path string, body any) (int, []byte, error) {
 	req.Header.Set("Origin", portalURL)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-Proto", "https")
+	if c.xff != "" {
+		req.Header.Set("X-Forwarded-For", c.xff)
+	}
 	for name, value := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
 	}

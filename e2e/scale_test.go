@@ -40,6 +40,7 @@ func TestScaleOut(t *testing.T) {
 		s := signInsAcrossReplicas(t, rs)
 		revokeEverywhere(t, rs)
 		codesLimitedTogether(t, rs)
+		failuresBanTogether(t, rs)
 		faultsUnderLoad(t, rs, s, "the Redis primary", func(string) { ha.Primary.Kill(t) })
 	})
 	t.Run("Cluster", func(t *testing.T) {
@@ -137,6 +138,25 @@ func codesLimitedTogether(t *testing.T, rs *replicaSet) {
 	}
 	c.mustPost(t, "/api/identity/code", map[string]any{}, http.StatusTooManyRequests)
 	wantSpread(t, "bob's four code requests", c.served)
+}
+
+// failuresBanTogether makes five wrong guesses of dora's password from one
+// address, through the balancer and so on every replica: the replicas count
+// together, so the fifth bans, and dora's right password is refused after it
+// on whichever replica it reaches.
+func failuresBanTogether(t *testing.T, rs *replicaSet) {
+	t.Helper()
+	c := newLBClient(rs.lb)
+	c.xff = "192.0.2.77"
+	wrong := map[string]any{"username": dora.username, "password": "not-" + dora.password}
+	for range 5 {
+		c.mustPost(t, "/api/login/password", wrong, http.StatusUnauthorized)
+	}
+	wantSpread(t, "five wrong guesses", c.served)
+	right := map[string]any{"username": dora.username, "password": dora.password}
+	for range len(rs.replicas) {
+		c.mustPost(t, "/api/login/password", right, http.StatusUnauthorized)
+	}
 }
 
 // revokeEverywhere signs dora in, lists her session through one replica and

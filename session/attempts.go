@@ -28,10 +28,11 @@ type Limits struct {
 // as a failure or released. Each call is atomic for its key.
 type Attempts interface {
 	// Reserve takes one attempt under key and returns its ID. It returns ""
-	// while key is banned or its failures and reservations within the window
-	// have reached lim.Max.
-	Reserve(ctx context.Context, key string, lim Limits) (string, error)
-	// Fail settles reservation id as a failure and reports whether it started a ban.
+	// and banned while key is banned, and "" alone while its failures and
+	// reservations within the window have reached lim.Max.
+	Reserve(ctx context.Context, key string, lim Limits) (id string, banned bool, err error)
+	// Fail settles reservation id as a failure and reports whether it started
+	// a ban; an id of "" counts a failure that had no reservation.
 	Fail(ctx context.Context, key, id string, lim Limits) (bool, error)
 	// Release gives reservation id back; with reset it also forgets key's failures (not its ban).
 	Release(ctx context.Context, key, id string, reset bool) error
@@ -138,18 +139,18 @@ func (l Limits) check() error {
 }
 
 // Reserve implements Attempts.
-func (s *RedisStore) Reserve(ctx context.Context, key string, lim Limits) (string, error) {
+func (s *RedisStore) Reserve(ctx context.Context, key string, lim Limits) (string, bool, error) {
 	if err := lim.check(); err != nil {
-		return "", err
+		return "", false, err
 	}
 	var raw [16]byte
 	rand.Read(raw[:])
 	id := hex.EncodeToString(raw[:])
 	n, err := s.runAttempts(ctx, reserveScript, key, lim.Max, lim.Window.Milliseconds(), lim.Hold.Milliseconds(), id)
 	if err != nil || n != 1 {
-		return "", err
+		return "", n == -1, err
 	}
-	return id, nil
+	return id, false, nil
 }
 
 // Fail implements Attempts.

@@ -27,7 +27,7 @@ var testLimits = Limits{Max: 5, Window: time.Minute, Ban: 400 * time.Millisecond
 // failOnce reserves and fails one attempt of key on s.
 func failOnce(t *testing.T, s *RedisStore, key string) bool {
 	t.Helper()
-	id, err := s.Reserve(t.Context(), key, testLimits)
+	id, _, err := s.Reserve(t.Context(), key, testLimits)
 	if err != nil || id == "" {
 		t.Fatalf("Reserve = %q, %v; want a reservation", id, err)
 	}
@@ -51,8 +51,8 @@ func TestAttemptsBanAcrossReplicas(t *testing.T) {
 		if banned, err := s.Banned(t.Context(), "user:alice"); !banned || err != nil {
 			t.Errorf("Banned after 5 failures = %v, %v; want true", banned, err)
 		}
-		if id, err := s.Reserve(t.Context(), "user:alice", testLimits); id != "" || err != nil {
-			t.Errorf("Reserve while banned = %q, %v; want refused", id, err)
+		if id, banned, err := s.Reserve(t.Context(), "user:alice", testLimits); id != "" || !banned || err != nil {
+			t.Errorf("Reserve while banned = %q, %v, %v; want refused as banned", id, banned, err)
 		}
 	}
 	if banned, _ := rs[0].Banned(t.Context(), "user:bob"); banned {
@@ -76,8 +76,8 @@ func TestAttemptsReserveConcurrently(t *testing.T) {
 	)
 	for i := range 20 {
 		wg.Go(func() {
-			id, err := rs[i%3].Reserve(t.Context(), "ip:192.0.2.1", testLimits)
-			if err != nil {
+			id, banned, err := rs[i%3].Reserve(t.Context(), "ip:192.0.2.1", testLimits)
+			if err != nil || banned {
 				bad.Add(1)
 			}
 			if id != "" {
@@ -94,11 +94,11 @@ func TestAttemptsReserveConcurrently(t *testing.T) {
 	if err := rs[2].Release(t.Context(), "ip:192.0.2.1", ids[0], false); err != nil {
 		t.Fatal(err)
 	}
-	if id, _ := rs[1].Reserve(t.Context(), "ip:192.0.2.1", testLimits); id == "" {
+	if id, _, _ := rs[1].Reserve(t.Context(), "ip:192.0.2.1", testLimits); id == "" {
 		t.Error("no reservation after one was released")
 	}
 	time.Sleep(testLimits.Hold + 50*time.Millisecond) // the unsettled ones lapse
-	if id, _ := rs[0].Reserve(t.Context(), "ip:192.0.2.1", testLimits); id == "" {
+	if id, _, _ := rs[0].Reserve(t.Context(), "ip:192.0.2.1", testLimits); id == "" {
 		t.Error("no reservation after the unsettled ones lapsed")
 	}
 }
@@ -109,7 +109,7 @@ func TestAttemptsResetOnSuccess(t *testing.T) {
 	for range 4 {
 		failOnce(t, rs[0], "user:alice")
 	}
-	id, _ := rs[1].Reserve(t.Context(), "user:alice", testLimits)
+	id, _, _ := rs[1].Reserve(t.Context(), "user:alice", testLimits)
 	if err := rs[1].Release(t.Context(), "user:alice", id, true); err != nil {
 		t.Fatal(err)
 	}

@@ -74,9 +74,10 @@ type dependencies struct {
 	notifier notify.Notifier
 	rp       relyingParty
 	records  records
-	// window, when not nil, is the count that every replica shares (Redis);
-	// nil: this process counts alone.
-	window session.Window
+	// window and attempts, when not nil, are the counts that every replica
+	// shares (Redis); nil: this process counts alone.
+	window   session.Window
+	attempts session.Attempts
 	// probes are the stores GET /api/ready asks; none: always ready.
 	probes  []probe
 	metrics Metrics
@@ -138,6 +139,9 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
 	if w, ok := deps.Sessions.SharedWindow(); ok {
 		d.window = w
 	}
+	if a, ok := deps.Sessions.SharedAttempts(); ok {
+		d.attempts = a
+	}
 	return newHandler(cfg, d, logger, time.Now)
 }
 
@@ -156,6 +160,9 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 		return nil, err
 	}
 	reg := newRegulator(cfg.Regulation, now)
+	if d.attempts != nil {
+		reg.share(d.attempts, logger)
+	}
 	rec := newRecorder(d.records, d.metrics, logger)
 	draining, drain := context.WithCancel(context.Background())
 	h := &Handler{

@@ -37,7 +37,7 @@ const (
 )
 
 // sendLimiter counts the codes sent per user in a sliding window, in memory
-// and per process like the regulator. It remembers at most maxRegulated users,
+// and per process (one node; see codeLimit for several). It remembers at most maxRegulated users,
 // dropping those whose sends all left the window first, then any.
 type sendLimiter struct {
 	max    int

@@ -140,7 +140,8 @@
 // # Caveats
 //
 //   - The state's single use rests on the caller's TakeState. The set of used
-//     challenges kept here is per process and only a second line of defence.
+//     challenges is only a second line of defence: per process, or shared by
+//     every replica after ShareReplayGuard.
 //   - Without attestation (attestation: none, the default) the AAGUID is the
 //     authenticator's own claim: aaguids.permit/deny and the metadata status
 //     then keep honest authenticators out, not forged ones. Under a permit

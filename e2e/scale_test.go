@@ -51,6 +51,9 @@ func TestScaleOut(t *testing.T) {
 		}
 		rs := startReplicaSet(t, 3, pg, fmt.Sprintf("{cluster: {addresses: [%s]}}", strings.Join(addrs, ", ")))
 		s := signInsAcrossReplicas(t, rs)
+		listedOnEveryPrimary(t, rs)
+		codesLimitedTogether(t, rs)
+		failuresBanTogether(t, rs)
 		faultsUnderLoad(t, rs, s, "the Redis primary holding alice's session", func(cookie string) {
 			owner(t, primaries, "keygate:s:"+hashOf(t, cookie)).Kill(t)
 		})
@@ -287,6 +290,23 @@ func nothingLost(t *testing.T, rs *replicaSet, s signedIn, acked []string) {
 		t.Fatal(err)
 	}
 	c.mustPost(t, "/api/login/passkey", map[string]any{"credential": cred}, http.StatusOK)
+}
+
+// listedOnEveryPrimary lists everyone's sessions, which a cluster spreads
+// over its primaries: alice's and bob's are all there.
+func listedOnEveryPrimary(t *testing.T, rs *replicaSet) {
+	t.Helper()
+	var rows []struct{ User string }
+	if err := json.Unmarshal([]byte(rs.replicas[0].cli(t, "sessions", "list", "--json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, r := range rows {
+		count[r.User]++
+	}
+	if count[alice.username] != 1 || count[bob.username] != 2 {
+		t.Errorf("sessions list on a cluster: %v, want alice 1 and bob 2 (enrollment, passkey)", count)
+	}
 }
 
 // owner is the primary that holds key.

@@ -63,7 +63,7 @@ func TestScaleOut(t *testing.T) {
 // signedIn is what signInsAcrossReplicas leaves: sessions and keys.
 type signedIn struct {
 	alice, bob     string // session cookies
-	aliceKey, bobs *passkeyDevice
+	aliceKey, bobs *testenv.Passkey
 }
 
 // signInsAcrossReplicas signs alice in with her password, enrolls a passkey
@@ -91,7 +91,7 @@ func signInsAcrossReplicas(t *testing.T, rs *replicaSet) signedIn {
 	_, token, _ := strings.Cut(link, "token=")
 	b := newLBClient(rs.lb)
 	opts := b.mustPost(t, "/api/enroll/options", map[string]any{"token": token, "description": "bob's key"}, http.StatusOK)
-	cred, err := bobDev.attest(opts)
+	cred, err := bobDev.Attest(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func signInsAcrossReplicas(t *testing.T, rs *replicaSet) signedIn {
 
 	bp := newLBClient(rs.lb)
 	opts = bp.mustPost(t, "/api/login/passkey/options", map[string]any{"conditional": false}, http.StatusOK)
-	if cred, err = bobDev.assert(opts); err != nil {
+	if cred, err = bobDev.Assert(opts); err != nil {
 		t.Fatal(err)
 	}
 	bp.mustPost(t, "/api/login/passkey", map[string]any{"credential": cred}, http.StatusOK)
@@ -111,7 +111,7 @@ func signInsAcrossReplicas(t *testing.T, rs *replicaSet) signedIn {
 	a.mustPost(t, "/api/identity/code", map[string]any{}, http.StatusOK)
 	a.mustPost(t, "/api/identity/verify", map[string]any{"code": rs.notifiedCode(t, alice.username)}, http.StatusOK)
 	opts = a.mustPost(t, "/api/webauthn/credentials/options", map[string]any{"description": "alice's key"}, http.StatusOK)
-	if cred, err = aliceDev.attest(opts); err != nil {
+	if cred, err = aliceDev.Attest(opts); err != nil {
 		t.Fatal(err)
 	}
 	a.mustPost(t, "/api/webauthn/credentials", map[string]any{"credential": cred, "description": "alice's key"}, http.StatusCreated)
@@ -285,7 +285,7 @@ func nothingLost(t *testing.T, rs *replicaSet, s signedIn, acked []string) {
 	}
 	c := newLBClient(rs.lb)
 	opts := c.mustPost(t, "/api/login/passkey/options", map[string]any{"conditional": false}, http.StatusOK)
-	cred, err := s.aliceKey.assert(opts)
+	cred, err := s.aliceKey.Assert(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,11 @@ func (r *regulator) reserveShared(ctx context.Context, username, ip string) (*re
 	}()
 	for {
 		ids, full, err := r.shared.tryReserve(ctx, keys)
+		if err != nil && ctx.Err() != nil {
+			// The wait ended during the call (the client's network error
+			// hides it): answer as the wait's end says, errBusy or a shutdown.
+			return nil, fmt.Errorf("waiting for a guess of %q from %s: %w", username, ip, context.Cause(ctx))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("guess of %q from %s: %w", username, ip, err)
 		}

@@ -35,14 +35,14 @@ const (
 
 // attackCheck is what the attack scenario measured.
 type attackCheck struct {
-	rate      int           // wrong sign-ins sent per second
-	sent      int           // wrong sign-ins sent
-	refused   int           // answered 401, as a wrong password should be
-	otherwise int           // answered otherwise, or not within attackTimeout
+	rate      int             // wrong sign-ins sent per second
+	sent      int             // wrong sign-ins sent
+	refused   int             // answered 401, as a wrong password should be
+	otherwise int             // answered otherwise, or not within attackTimeout
 	legit     []time.Duration // each legitimate sign-in's duration, sorted
-	legitOK   int           // legitimate sign-ins answered 200 with a cookie
-	problem   string        // the first legitimate sign-in that failed
-	err       error         // the scenario could not run
+	legitOK   int             // legitimate sign-ins answered 200 with a cookie
+	problem   string          // the first legitimate sign-in that failed
+	err       error           // the scenario could not run
 }
 
 // p returns the quantile q of the legitimate sign-ins' durations (nearest rank).

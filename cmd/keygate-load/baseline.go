@@ -19,7 +19,6 @@ import (
 // baseline server instead of the load tool.
 const baselineCommand = "baseline-server"
 
-
 // identity is what the baseline answers for a known cookie.
 type identity struct {
 	user, groups, email, name string

@@ -27,8 +27,9 @@
 // when it is unambiguous; CookieValues lists them all for sign-out.
 //
 // Sessions live in a Store: BoltStore, a bucket of the bbolt file Keygate
-// already keeps, for one instance; RedisStore (standalone, Sentinel or Cluster)
-// for several. Config.Validate checks the session section of the config file.
+// already keeps, for one instance (concurrent writes share one transaction and
+// its sync, and each returns once committed); RedisStore (standalone, Sentinel
+// or Cluster) for several. Config.Validate checks the session section of the config file.
 //
 // # The session cache
 //

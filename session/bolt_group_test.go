@@ -45,7 +45,9 @@ func TestBoltSetsShareTransactions(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
 	for i := range writers {
-		wg.Go(func() { errs[i] = s.Set(context.Background(), fmt.Sprint("k", i), []byte(fmt.Sprint("v", i)), time.Hour) })
+		wg.Go(func() {
+			errs[i] = s.Set(context.Background(), fmt.Sprint("k", i), []byte(fmt.Sprint("v", i)), time.Hour)
+		})
 	}
 	wg.Wait()
 	for i, err := range errs {

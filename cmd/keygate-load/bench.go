@@ -82,6 +82,7 @@ type row struct {
 	rssStart uint64         // Keygate's RSS once started, before any request; 0 unknown
 	rssIdle  uint64         // server RSS just before the (first) run, bytes
 	rssPeak  uint64         // largest server RSS during the run(s), bytes
+	anonPeak uint64         // RssAnon at that sample
 	rounds   []roundFigures // each round's figures, in order; nil for a scenario run once
 	err      error
 }
@@ -223,7 +224,8 @@ func (b *bench) measureRound(ctx context.Context, t target, pid int, d time.Dura
 	sampler := sampleRSS(pid)
 	profiled := prof.start(ctx, d)
 	res, err := b.wrkRun(d).run(ctx, t)
-	f.res, f.rssPeak = res, sampler.peak()
+	peak := sampler.peakMem()
+	f.res, f.rssPeak, f.anonPeak = res, peak.rss, peak.anon
 	if perr := profiled(); err == nil {
 		err = perr
 	}

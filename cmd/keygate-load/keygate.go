@@ -66,6 +66,7 @@ type keygate struct {
 	// (the sign-in among them); rssSignedIn the RSS idleSettle after its first
 	// sign-in. 0 when it could not be read.
 	rssStart, rssSignedIn uint64
+	memStart, memSignedIn memory // the same with their anonymous part
 	pprofAddr             string // net/http/pprof's address in a profiling build; "" none
 }
 
@@ -133,14 +134,16 @@ func (b *bench) startKeygate(ctx context.Context, name, redisAddr string, cheap 
 	if err := kg.proc.waitFor(ctx, startTimeout, kg.healthy); err != nil {
 		return nil, err
 	}
-	kg.rssStart, _ = readRSS(kg.proc.pid())
+	kg.memStart, _ = readMem(kg.proc.pid())
+	kg.rssStart = kg.memStart.rss
 	if kg.cookie, err = kg.signIn(ctx); err != nil {
 		return nil, kg.proc.failure(err)
 	}
 	if err := settle(ctx); err != nil {
 		return nil, err
 	}
-	kg.rssSignedIn, _ = readRSS(kg.proc.pid())
+	kg.memSignedIn, _ = readMem(kg.proc.pid())
+	kg.rssSignedIn = kg.memSignedIn.rss
 	return kg, nil
 }
 

@@ -20,6 +20,8 @@ type roundFigures struct {
 	res     *result
 	rssIdle uint64 // server RSS just before the round, bytes
 	rssPeak uint64 // largest server RSS during the round, bytes
+	// anonPeak is the anonymous part of rssPeak (RssAnon at that sample).
+	anonPeak uint64
 }
 
 // throughput is one scenario measured in every round: the request it sends, the
@@ -50,12 +52,12 @@ type servers struct {
 // idleRSS is a Keygate's RSS before any request and after its first password
 // sign-in, with the default argon2id cost (the attack's or the sign-ins'
 // daemon, whichever starts first).
-type idleRSS struct{ started, signedIn uint64 }
+type idleRSS struct{ started, signedIn memory }
 
 // noteIdle keeps kg's idle RSS unless the report has one already.
 func (rep *report) noteIdle(kg *keygate) {
 	if rep.idle == nil {
-		rep.idle = &idleRSS{started: kg.rssStart, signedIn: kg.rssSignedIn}
+		rep.idle = &idleRSS{started: kg.memStart, signedIn: kg.memSignedIn}
 	}
 }
 
@@ -200,7 +202,9 @@ func (r *row) pool() {
 		if res.problem == "" {
 			res.problem = f.res.problem
 		}
-		r.rssPeak = max(r.rssPeak, f.rssPeak)
+		if f.rssPeak > r.rssPeak {
+			r.rssPeak, r.anonPeak = f.rssPeak, f.anonPeak
+		}
 	}
 	r.res = res
 }

@@ -37,7 +37,8 @@
 // returned in memory, by the hash of their ID, for CacheTTL (1 s): within it a
 // check costs no store round trip and no decoding. The activity record rides
 // along, so a cached check reads nothing; activity is still written when due,
-// coalesced as below. The cache holds at most 100,000 sessions (about 1 KB
+// coalesced as below. A miss reads the session and its activity record in one
+// round trip when the store can (Redis: a pipeline of two GETs). The cache holds at most 100,000 sessions (about 1 KB
 // each), drops stale ones as it goes, and evicts at random when full.
 //
 // How stale an answer can be:

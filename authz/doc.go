@@ -45,13 +45,28 @@
 //     read from X-Forwarded-For, from the right, skipping trusted proxies: the rule
 //     the daemon's router applies to the portal, computed here without the
 //     router's allocations. An entry that does not parse stops the walk and the
-//     peer counts as the client.
-//  5. Answer.
-//     Allow: 200 with Remote-User, Remote-Groups (comma-separated), Remote-Email
-//     and Remote-Name, all four always present and empty for an anonymous request
-//     (a bypass rule), so that a proxy copying them never forwards a client's own
-//     value or a placeholder. Identity headers on the incoming request are never
-//     read.
+//     peer counts as the client. Policy first decides without the session's
+//     WebAuthn factors; only a StepUp (a rule's require, never met without
+//     them) is decided again with them, so the common path builds no list.
+//  5. Token. Only when the deciding rule has tokens: allow, the session did not
+//     already get Allow (nor Deny), and EnableTokens was called, is the
+//     Authorization header read: one value, "Bearer <token>" or Basic with the
+//     token as password (and the token's user, or none, as user name). A banned
+//     address's token is ignored; a malformed, unknown, revoked or wrong one is
+//     a failure counted per client address (Regulation) and logged, and for an
+//     existing token also given to the TokenAuditor; an expired
+//     one, one outside its scope (host, path prefix, method) or of a user gone
+//     from the users file is ignored. A valid one is decided again as its user
+//     with Subject.Token; its last use is written at most once a minute. A
+//     token store error is answered 500.
+//  6. Answer.
+//     Allow: 200 with Remote-User, Remote-Groups (comma-separated), Remote-Email,
+//     Remote-Name and Remote-AMR (the RFC 8176 methods of the session's factors:
+//     pwd, hwk for a device-bound credential, swk for a synced one, user for user
+//     verification, mfa at two_factor; rendered once per combination), all five
+//     always present and empty for an anonymous request (a bypass rule) or a
+//     token, so that a proxy copying them never forwards a client's own value or
+//     a placeholder. Identity headers on the incoming request are never read.
 //     Deny: 403.
 //     Authenticate: Location is "<portal>/?rd=<original URL, query-escaped>" for
 //     the portal of the cookie domain covering the host. Forward-auth answers a
@@ -59,7 +74,13 @@
 //     method, so the portal is fetched with GET), and anything else (an API
 //     client, no Accept at all) with 401 and the same Location. Auth-request
 //     always answers 401 with Location. A host under no cookie domain can never
-//     hold a session, so there it is 403 (logged at debug).
+//     hold a session, so there it is 403 (logged at debug). On a tokens: allow
+//     rule a 401 also carries WWW-Authenticate challenges for Bearer and Basic.
+//     StepUp: signed in at the level, but no factor meets the rule's require.
+//     Location is "<portal>/step-up?rd=<URL>&require=<need>", with the same
+//     statuses as Authenticate; a client whose Accept does not allow HTML also
+//     gets WWW-Authenticate: Bearer error="insufficient_user_authentication",
+//     error_description and max_age (RFC 9470).
 //
 // Every answer other than 200 has a tiny plain-text body that repeats no request
 // input, "Cache-Control: no-store" and "X-Content-Type-Options: nosniff".
@@ -75,15 +96,17 @@
 // # Who may import it
 //
 // Only cmd/keygate, which builds one Handler and registers it on the router.
-// authz imports policy, session and echo; it depends on *session.Manager and
-// *policy.Engine only through two small interfaces of its own.
+// authz imports policy, session, token and echo; it depends on *session.Manager,
+// *policy.Engine and the token store only through small interfaces of its own.
 //
 // # Invariants
 //
 //   - A request from an untrusted peer gets 403 and causes no lookup.
 //   - An error never yields 200.
-//   - A 200 always carries all four identity headers; they come only from the
-//     session, never from the request.
+//   - A 200 always carries all five identity headers; they come only from the
+//     session or a verified token, never from the request.
+//   - Authorization is read only on a rule with tokens: allow; a token secret is
+//     compared by hash in constant time.
 //   - The only session call that can write is Load's activity stamp on a known
 //     session; an anonymous request causes none.
 //   - The hot path (allowed, authenticated) uses no fmt, no regexp, and four

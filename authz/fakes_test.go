@@ -116,12 +116,12 @@ type fakeDecider struct {
 
 var _ decider = (*fakeDecider)(nil)
 
-func (d *fakeDecider) DecideRule(s policy.Subject, r policy.Request) (policy.Decision, int) {
+func (d *fakeDecider) Evaluate(s policy.Subject, r policy.Request) policy.Verdict {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.calls++
 	d.subject, d.request = s, r
-	return d.decision, d.rule
+	return policy.Verdict{Decision: d.decision, Rule: d.rule}
 }
 
 // The addresses the tests use: the proxy is trusted, the stranger is not.

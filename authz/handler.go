@@ -27,7 +27,7 @@ type sessions interface {
 // decider applies the access rules and names the rule that decided.
 // *policy.Engine satisfies it.
 type decider interface {
-	DecideRule(s policy.Subject, r policy.Request) (policy.Decision, int)
+	Evaluate(s policy.Subject, r policy.Request) policy.Verdict
 }
 
 // Users is the users file as it stands now. When given to New, every answer uses
@@ -65,6 +65,11 @@ type Handler struct {
 	now      func() time.Time
 	headers  fixedHeaders
 	metrics  Metrics // nil: nothing is counted
+	amr      *amrTable
+
+	tokens     TokenStore // nil: tokens are never read
+	tokenLimit *limiter
+	tokenAudit TokenAuditor // nil: refusals are logged only
 }
 
 // New returns a Handler that trusts the peers in cfg.TrustedProxies, finds
@@ -105,6 +110,7 @@ func newHandler(cfg Config, s sessions, d decider, logger *slog.Logger) (*Handle
 		logger:   logger,
 		now:      time.Now,
 		headers:  newFixedHeaders(),
+		amr:      newAMRTable(),
 	}, nil
 }
 
@@ -163,17 +169,47 @@ func (h *Handler) answer(c echo.Context, ep endpoint) (string, int) {
 		h.plain(w, http.StatusInternalServerError, bodyInternal)
 		return ResultError, NoRule
 	}
-	d, rule := h.policy.DecideRule(subject(s, level), h.request(&o, h.clientIP(r)))
-	h.logDecision(r.Context(), &o, s, d)
-	switch d {
+	ip := h.clientIP(r)
+	q := h.request(&o, ip)
+	v := h.decide(s, level, q)
+	amr := amrBits(s, level)
+	if v.Tokens && v.Decision != policy.Allow && v.Decision != policy.Deny && h.tokens != nil {
+		t, ok, err := h.withToken(r, &o, q, ip)
+		if err != nil {
+			h.logger.Error("answering 500: token lookup failed", "host", o.name, "err", err)
+			h.plain(w, http.StatusInternalServerError, bodyInternal)
+			return ResultError, NoRule
+		}
+		if ok {
+			v, s, amr = t.verdict, t.identity, 0 // a token proves no method now
+		}
+	}
+	h.logDecision(r.Context(), &o, s, v.Decision)
+	switch v.Decision {
 	case policy.Allow:
-		h.allow(w, s)
+		h.allow(w, s, amr)
 	case policy.Authenticate:
-		h.authenticate(w, r, &o, ep)
+		h.authenticate(w, r, &o, ep, v.Tokens && h.tokens != nil)
+	case policy.StepUp:
+		h.stepUp(w, r, &o, ep, v.Require)
 	default:
 		h.plain(w, http.StatusForbidden, bodyForbidden)
 	}
-	return decisionName(d), rule
+	return decisionName(v.Decision), v.Rule
+}
+
+// decide asks policy about q made by s. The session's WebAuthn factors matter
+// only to a rule's require, and without them a require is never met: so policy
+// first decides without them, and only a StepUp is decided again with them.
+// The common path builds no list of factors.
+func (h *Handler) decide(s *session.Session, level session.Level, q policy.Request) policy.Verdict {
+	sub := subject(s, level)
+	v := h.policy.Evaluate(sub, q)
+	if v.Decision == policy.StepUp {
+		sub.Keys = keys(s)
+		v = h.policy.Evaluate(sub, q)
+	}
+	return v
 }
 
 // read parses the original request in the endpoint's dialect.
@@ -281,6 +317,8 @@ func decisionName(d policy.Decision) string {
 		return ResultAllow
 	case policy.Authenticate:
 		return ResultAuthenticate
+	case policy.StepUp:
+		return ResultStepUp
 	default:
 		return ResultDeny
 	}

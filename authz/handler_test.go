@@ -68,12 +68,12 @@ func serve(e *echo.Echo, r *http.Request) *httptest.ResponseRecorder {
 	return w
 }
 
-// identityHeaders returns the four identity headers of an answer; a missing one is
-// reported as "<missing>".
+// identityHeaders returns the identity headers of an answer (the four and
+// Remote-AMR); a missing one is reported as "<missing>".
 func identityHeaders(h http.Header) map[string]string {
 	got := map[string]string{}
-	for _, k := range []string{"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"} {
-		v, ok := h[k]
+	for _, k := range []string{"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name", "Remote-AMR"} {
+		v, ok := h[http.CanonicalHeaderKey(k)]
 		switch {
 		case !ok:
 			got[k] = "<missing>"
@@ -90,13 +90,14 @@ var (
 	aliceHeaders = map[string]string{
 		"Remote-User": "alice", "Remote-Groups": "admins,dev",
 		"Remote-Email": "alice@example.com", "Remote-Name": "Alice Liddell",
+		"Remote-AMR": "pwd,swk,mfa",
 	}
 	emptyHeaders = map[string]string{
-		"Remote-User": "", "Remote-Groups": "", "Remote-Email": "", "Remote-Name": "",
+		"Remote-User": "", "Remote-Groups": "", "Remote-Email": "", "Remote-Name": "", "Remote-AMR": "",
 	}
 	noHeaders = map[string]string{
 		"Remote-User": "<missing>", "Remote-Groups": "<missing>",
-		"Remote-Email": "<missing>", "Remote-Name": "<missing>",
+		"Remote-Email": "<missing>", "Remote-Name": "<missing>", "Remote-AMR": "<missing>",
 	}
 )
 

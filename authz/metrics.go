@@ -19,6 +19,7 @@ type Metrics interface {
 const (
 	ResultAllow        = "allow"
 	ResultAuthenticate = "authenticate"
+	ResultStepUp       = "step_up"
 	ResultDeny         = "deny"
 	ResultUntrusted    = "untrusted_peer"
 	ResultBadRequest   = "bad_request"

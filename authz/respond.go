@@ -30,20 +30,23 @@ const (
 // They are shared by all responses and never modified.
 type fixedHeaders struct {
 	contentType, noSniff, noStore []string
+	tokenChallenge                []string
 }
 
 // newFixedHeaders allocates the shared header values.
 func newFixedHeaders() fixedHeaders {
 	return fixedHeaders{
-		contentType: []string{"text/plain; charset=utf-8"},
-		noSniff:     []string{"nosniff"},
-		noStore:     []string{"no-store"},
+		contentType:    []string{"text/plain; charset=utf-8"},
+		noSniff:        []string{"nosniff"},
+		noStore:        []string{"no-store"},
+		tokenChallenge: []string{`Bearer realm="Keygate", Basic realm="Keygate", charset="UTF-8"`},
 	}
 }
 
-// allow answers 200 with the four identity headers, all present, empty for an
-// anonymous request (a bypass rule) so that no proxy invents or forwards a value.
-func (h *Handler) allow(w http.ResponseWriter, s *session.Session) {
+// allow answers 200 with the four identity headers and Remote-AMR (the methods
+// in amr), all present, empty for an anonymous request (a bypass rule) so that
+// no proxy invents or forwards a value.
+func (h *Handler) allow(w http.ResponseWriter, s *session.Session, amr int) {
 	v := make([]string, 4) // one allocation for the four header values
 	if s != nil {
 		v[0], v[1], v[2], v[3] = s.Username, strings.Join(s.Groups, ","), s.Email, s.DisplayName
@@ -53,6 +56,7 @@ func (h *Handler) allow(w http.ResponseWriter, s *session.Session) {
 	hdr[hdrRemoteGroups] = v[1:2:2]
 	hdr[hdrRemoteEmail] = v[2:3:3]
 	hdr[hdrRemoteName] = v[3:4:4]
+	hdr[hdrRemoteAMR] = h.amr[amr&amrAll] // shared, never modified
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -61,7 +65,11 @@ func (h *Handler) allow(w http.ResponseWriter, s *session.Session) {
 // (302 for GET and HEAD, 303 otherwise, so that the portal is fetched with GET);
 // anything else, and every auth-request answer, is 401 with the same Location.
 // A host under no cookie domain can never hold a session, so it is denied.
-func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, o *original, ep endpoint) {
+// Where the rule accepts tokens, a client whose Accept does not allow HTML is
+// also challenged for one (Bearer, and Basic for clients such as Git that send
+// a password only when asked), in one WWW-Authenticate value, which nginx can
+// pass on.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, o *original, ep endpoint, tokens bool) {
 	d, ok := h.sessions.DomainFor(o.name)
 	if !ok || d.PortalURL == nil {
 		h.logger.DebugContext(r.Context(), "denied: no cookie domain covers the host, so no sign-in can help", "host", o.name)
@@ -75,6 +83,9 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, o *origin
 		if o.method == http.MethodGet || o.method == http.MethodHead {
 			status, body = http.StatusFound, bodyFound
 		}
+	}
+	if tokens && status == http.StatusUnauthorized && !acceptsHTML(r.Header["Accept"]) {
+		w.Header()[hdrWWWAuthenticate] = h.headers.tokenChallenge
 	}
 	h.plain(w, status, body)
 }

@@ -48,7 +48,7 @@ func TestUsersFileDecidesIdentity(t *testing.T) {
 			wantSubject: policy.Subject{Username: "alice", Groups: []string{"dev"},
 				Level: policy.LevelTwoFactor, AuthTime: testNow.Add(-time.Minute)},
 			wantHeaders: map[string]string{"Remote-User": "alice", "Remote-Groups": "dev",
-				"Remote-Email": "alice@new.example.com", "Remote-Name": "Alice L."},
+				"Remote-Email": "alice@new.example.com", "Remote-Name": "Alice L.", "Remote-AMR": "pwd,swk,mfa"},
 		},
 		{
 			name:        "a user removed or disabled since signing in is anonymous",

@@ -17,9 +17,13 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown top-level key", "sesion: {}\n", nil, []string{
 			"sesion: unknown key (allowed: access_control, audit, identity, log, notifier, regulation, server, session, storage, users, webauthn) (at keygate.yml:7)"}},
 		{"unknown nested key", "regulation: {max_failure: 3}\n", nil, []string{
-			"regulation.max_failure: unknown key (allowed: ban, max_failures, window) (at keygate.yml:7)"}},
+			"regulation.max_failure: unknown key (allowed: ban, ipv6_prefix, max_failures, window) (at keygate.yml:7)"}},
+		{"ipv6 prefix out of range", "regulation: {ipv6_prefix: 16}\n", nil, []string{
+			"regulation.ipv6_prefix: 16 is invalid, must be between 32 and 128 (0 means 64) (at keygate.yml:7)"}},
 		{"unknown key in a list item", "access_control:\n  rules:\n    - policy: bypass\n    - polcy: deny\n", nil, []string{
-			"access_control.rules[1].polcy: unknown key (allowed: domain, max_age, methods, networks, policy, resources, subject) (at keygate.yml:10)"}},
+			"access_control.rules[1].polcy: unknown key (allowed: domain, max_age, methods, networks, policy, require, resources, subject, tokens) (at keygate.yml:10)"}},
+		{"unknown key under require", "access_control:\n  rules:\n    - policy: two_factor\n      require: {device_bund: true}\n", nil, []string{
+			"access_control.rules[0].require.device_bund: unknown key (allowed: aaguids, attachment, device_bound, max_age, user_verification) (at keygate.yml:10)"}},
 		{"derived key is not a key", "webauthn: {origins: [x]}\n", nil, []string{
 			"webauthn.origins: unknown key (allowed: aaguids, allow_backup_eligible, attachment, attestation, metadata, passkey_login, passkey_uv_two_factor, resident_key, rp_id, rp_name, timeout, user_verification) (at keygate.yml:7)"}},
 		{"keys are case-sensitive", "log: {Level: debug}\n", nil, []string{

@@ -65,7 +65,7 @@ func TestLoadDefault(t *testing.T) {
 		},
 		Identity:      ui.IdentityConfig{CodeLength: 8, CodeLifetime: 10 * time.Minute, Elevation: 5 * time.Minute},
 		Notifier:      notify.Config{File: "./keygate-data/notifications.log"},
-		Regulation:    store.RegulationConfig{MaxFailures: 5, Window: 2 * time.Minute, Ban: 10 * time.Minute},
+		Regulation:    store.RegulationConfig{MaxFailures: 5, Window: 2 * time.Minute, Ban: 10 * time.Minute, IPv6Prefix: 64},
 		AccessControl: policy.Config{DefaultPolicy: "one_factor", Rules: []policy.Rule{}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -87,6 +87,8 @@ access_control:
       networks: [10.0.0.0/8]
       policy: two_factor
       max_age: 15m
+      require: {device_bound: true, attachment: cross-platform, aaguids: [cb69481e-8ff7-4039-93ec-0a2729a154a8], max_age: 5m}
+      tokens: allow
 `)
 	got, err := Load(path, nil)
 	if err != nil {
@@ -104,6 +106,9 @@ access_control:
 		AccessControl: policy.Config{DefaultPolicy: "deny", Rules: []policy.Rule{{
 			Domain: []string{"*.example.com"}, Networks: []string{"10.0.0.0/8"},
 			Policy: "two_factor", MaxAge: 15 * time.Minute,
+			Require: &policy.Require{DeviceBound: true, Attachment: "cross-platform",
+				AAGUIDs: []string{"cb69481e-8ff7-4039-93ec-0a2729a154a8"}, MaxAge: 5 * time.Minute},
+			Tokens: "allow",
 		}}},
 		File: path,
 	}

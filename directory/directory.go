@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,7 +54,7 @@ func New(cfg Config, logger *slog.Logger) (*Directory, error) {
 	d := &Directory{
 		path:    cfg.Path(),
 		logger:  logger.With("component", "directory"),
-		sem:     make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		sem:     make(chan struct{}, HashSlots()),
 		memory:  newMemoryGate(hashMemoryBudget),
 		reclaim: newReclaimer(),
 		dummy:   argon2idHash(dummy),
@@ -113,11 +112,12 @@ func (d *Directory) Lookup(username string) (User, bool) {
 // file, the user's own among them, so that an unknown, disabled or
 // passwordless user costs what a known one does. A file with no password hash
 // at all is checked against a dummy argon2id hash with the default parameters.
-// At most 2*GOMAXPROCS calls hash at once, and only as many as fit in 128 MiB
-// of hash memory (two with the default argon2id parameters); a call waiting
-// for its turn returns ctx's error when ctx is done. A hash's memory is
-// collected when it ends, and goes back to the operating system once no hash
-// has run for a second.
+// At most HashSlots calls hash at once, and only as many as fit in 128 MiB of
+// hash memory (two with the default argon2id parameters); a call waiting for
+// its turn returns ctx's error when ctx is done. On Linux an argon2id hash's
+// memory is mapped outside the Go heap and unmapped when it ends; elsewhere it
+// is collected when it ends, and goes back to the operating system once no
+// hash has run for a second.
 func (d *Directory) Authenticate(ctx context.Context, username, password string) (User, error) {
 	if err := d.acquire(ctx); err != nil {
 		return User{}, err
@@ -154,7 +154,11 @@ func (d *Directory) verify(ctx context.Context, classes []hash, own hash, usable
 	}
 	d.reclaim.start()
 	defer func() {
-		d.reclaim.done(memory)
+		if hashMemoryOnHeap {
+			d.reclaim.done(memory)
+		} else {
+			d.reclaim.doneOffHeap(memory)
+		}
 		d.memory.release(taken)
 	}()
 	matched := false

@@ -137,7 +137,7 @@ func TestAuthenticateConcurrencyBound(t *testing.T) {
 		return matchHash(h, password)
 	}
 	const callers = 50
-	limit := min(int64(2*runtime.GOMAXPROCS(0)), callers)
+	limit := min(int64(HashSlots()), callers)
 	var wg sync.WaitGroup
 	for i := range callers {
 		wg.Go(func() {

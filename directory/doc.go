@@ -33,13 +33,19 @@
 //     pay for each (New logs a warning); a file with no hash at all is
 //     checked against a dummy argon2id hash with the default parameters.
 //     Every failure is ErrInvalidCredentials.
-//   - At most 2*GOMAXPROCS sign-ins hash at once, and only as many as fit in 128
+//   - An argon2id hash runs on one goroutine whatever its p (the lanes are filled one
+//     after the other; the result is standard Argon2id), on a thread of its
+//     own at nice 10 (Linux) that ends with it, and at most HashSlots
+//     (GOMAXPROCS-1, at least 1) run at once, so sign-ins never take every
+//     CPU from forward-auth and yield to it when CPUs are short. Only as many run as fit in 128
 //     MiB of hash memory (two with the default parameters, 64 MiB each; a
 //     larger hash runs alone); further callers wait, first come first served,
-//     and give up when their context is done. A finished hash's memory is
-//     garbage-collected at once and returned to the operating system once no
-//     hash has run for a second, so a flood of sign-ins costs about 128 MiB and
-//     an idle daemon keeps none of it.
+//     and give up when their context is done. On Linux a hash's memory is
+//     mapped outside the Go heap and unmapped the moment the hash ends (no
+//     heap growth, no collection, no assist work for other goroutines);
+//     elsewhere it is garbage-collected at once and returned to the operating
+//     system once no hash has run for a second. Either way a flood of sign-ins
+//     costs at most 128 MiB of hash memory and an idle daemon keeps none of it.
 //   - Readers see one consistent set of users: each reload builds a new
 //     immutable snapshot and swaps it in atomically. A reload that fails keeps
 //     the previous snapshot.

@@ -91,7 +91,11 @@ func parseHash(s string) (hash, error) {
 	if err != nil {
 		return hash{}, err
 	}
-	return hash{class: class, memory: memory, verify: digest.MatchBytes}, nil
+	verify := func(password []byte) (ok bool) {
+		onHashThread(func() { ok = digest.MatchBytes(password) })
+		return ok
+	}
+	return hash{class: class, memory: memory, verify: verify}, nil
 }
 
 // newDecoder returns a decoder for the supported schemes other than argon2id.

@@ -51,14 +51,23 @@ func (r *reclaimer) start() { r.running.Add(1) }
 
 // done follows a hash that used kib KiB of memory: it collects that memory
 // when large, and after the last hash in progress it schedules the release.
-func (r *reclaimer) done(kib uint32) {
+func (r *reclaimer) done(kib uint32) { r.finish(kib >= reclaimMinKiB, kib >= reclaimMinKiB) }
+
+// doneOffHeap follows a hash whose memory was outside the heap and is gone:
+// nothing to collect, but after the last hash in progress a large one still
+// schedules the release of what the requests around it left on the heap.
+func (r *reclaimer) doneOffHeap(kib uint32) { r.finish(false, kib >= reclaimMinKiB) }
+
+// finish ends a hash, collecting when collect, and schedules the release
+// after the last hash in progress if a large one ended since the last.
+func (r *reclaimer) finish(collect, large bool) {
 	last := r.running.Add(-1) == 0
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if kib >= reclaimMinKiB {
+	if collect {
 		r.collect()
-		r.pending = true
 	}
+	r.pending = r.pending || large
 	if !last || !r.pending {
 		return
 	}

@@ -6,11 +6,16 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
-
-	"golang.org/x/crypto/argon2"
 )
+
+// HashSlots is how many password hashes may run at once: GOMAXPROCS-1, at
+// least 1. A hash takes one goroutine (see argon2Key), so at least one CPU is
+// always left to the rest of the process, the forward-auth checks above all,
+// however many sign-ins arrive.
+func HashSlots() int { return max(runtime.GOMAXPROCS(0)-1, 1) }
 
 // ErrEmptyPassword is returned by HashPassword for an empty password.
 var ErrEmptyPassword = errors.New("directory: empty password")
@@ -50,9 +55,28 @@ type phc struct {
 // key length of h. Tests replace it to count and time hashes.
 type deriveFunc func(password []byte, h phc) []byte
 
-// argon2id is the real deriveFunc.
+// argon2id is the real deriveFunc: one goroutine, one CPU, whatever h's p,
+// on an operating-system thread of its own at a low CPU priority (nice 10), so
+// that every other thread of the machine, the forward-auth checks' above all,
+// runs first when CPUs are short. The goroutine never unlocks its thread: the
+// thread, and its priority with it, ends with the goroutine.
 func argon2id(password []byte, h phc) []byte {
-	return argon2.IDKey(password, h.salt, h.time, h.memory, h.threads, uint32(len(h.key)))
+	var key []byte
+	onHashThread(func() { key = argon2Key(password, h.salt, h.time, h.memory, h.threads, uint32(len(h.key))) })
+	return key
+}
+
+// onHashThread runs f on a new goroutine locked to its thread at the
+// hashing priority, and waits for it.
+func onHashThread(f func()) {
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		lowerThreadPriority()
+		f()
+		close(done)
+	}()
+	<-done
 }
 
 // HashPassword returns an argon2id hash of password in PHC form,
@@ -87,7 +111,7 @@ func newPHC(p params) (phc, error) {
 func (h phc) String() string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, h.memory, h.time, h.threads, b64.EncodeToString(h.salt), b64.EncodeToString(h.key))
+		argon2Version, h.memory, h.time, h.threads, b64.EncodeToString(h.salt), b64.EncodeToString(h.key))
 }
 
 // matches reports whether password derives to h's key, in constant time.
@@ -102,8 +126,8 @@ func parsePHC(s string) (phc, error) {
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
 		return phc{}, fmt.Errorf("%w: want $argon2id$v=19$m=...,t=...,p=...$salt$key", errBadHash)
 	}
-	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
-		return phc{}, fmt.Errorf("%w: version %q, want v=%d", errBadHash, parts[2], argon2.Version)
+	if parts[2] != "v="+strconv.Itoa(argon2Version) {
+		return phc{}, fmt.Errorf("%w: version %q, want v=%d", errBadHash, parts[2], argon2Version)
 	}
 	p, err := parseParams(parts[3])
 	if err != nil {

@@ -33,8 +33,8 @@ func TestBrowser(t *testing.T) {
 
 // people are the browsers of one proxy's scenarios and their authenticators.
 type people struct {
-	alice, carol, dave, visitor *tab
-	aliceKey, alicePasskey      *testenv.Authenticator
+	alice, carol, dave, erin, visitor *tab
+	aliceKey, alicePasskey            *testenv.Authenticator
 }
 
 func runScenarios(t *testing.T, s *browserStack, alloc context.Context) {
@@ -42,6 +42,7 @@ func runScenarios(t *testing.T, s *browserStack, alloc context.Context) {
 		alice:   newTab(t, alloc, "alice"),
 		carol:   newTab(t, alloc, "carol"),
 		dave:    newTab(t, alloc, "dave"),
+		erin:    newTab(t, alloc, "erin"),
 		visitor: newTab(t, alloc, "visitor"),
 	}
 	// Carol's browser lacks the WebAuthn JSON helpers: her passkey is created
@@ -59,6 +60,8 @@ func runScenarios(t *testing.T, s *browserStack, alloc context.Context) {
 		{"6-rules-and-single-sign-on", scenarioRules},
 		{"7-rename-and-delete", scenarioRenameDelete},
 		{"8-clone-warning", scenarioCloneWarning},
+		{"9-step-up-to-security-key", scenarioStepUp},
+		{"10-token", scenarioToken},
 	}
 	for _, sc := range scenarios {
 		if !t.Run(sc.name, func(t *testing.T) { sc.run(t, s, p) }) {

@@ -54,6 +54,14 @@ access_control:
     - domain: [app.%[3]s]
       resources: ["^/secret([/?]|$)"]
       policy: deny
+    - domain: [app.%[3]s]
+      resources: ["^/admin([/?]|$)"]
+      policy: two_factor
+      require: {device_bound: true, attachment: cross-platform}
+    - domain: [app.%[3]s]
+      resources: ["^/dav/"]
+      policy: two_factor
+      tokens: allow
     - domain: [app.%[3]s, app2.%[3]s]
       policy: two_factor
 `
@@ -68,6 +76,7 @@ var (
 	alicePerson = person{"alice", "alice-correct-horse", "Alice Liddell", "alice@example.com"}
 	carolPerson = person{"carol", "carol-quiet-river", "Carol Danvers", "carol@example.com"}
 	davePerson  = person{"dave", "", "Dave Lister", "dave@example.com"}
+	erinPerson  = person{"erin", "erin-open-meadow", "Erin Hale", "erin@example.com"}
 )
 
 // browserStack is Keygate behind one proxy, with the upstream app, as a
@@ -94,7 +103,7 @@ func startBrowserStack(t *testing.T, proxyName string) *browserStack {
 	t.Cleanup(upstream.Close)
 	upstreamAddr := strings.TrimPrefix(upstream.URL, "http://")
 
-	writeFile(t, filepath.Join(s.dataDir, "users.yml"), peopleFile(t, alicePerson, carolPerson, davePerson))
+	writeFile(t, filepath.Join(s.dataDir, "users.yml"), peopleFile(t, alicePerson, carolPerson, davePerson, erinPerson))
 	keygateAddr := loopback(t)
 	s.config = filepath.Join(s.dataDir, "keygate.yml")
 	writeFile(t, s.config, fmt.Sprintf(browserConfig, keygateAddr, s.dataDir, s.domain, s.port))
@@ -180,6 +189,7 @@ dt { font-weight: 600; } dd { margin: 0 0 .5rem; font-family: ui-monospace, mono
 <dt>Remote-Name</dt><dd id="remote-name">{{.Name}}</dd>
 <dt>Remote-Email</dt><dd id="remote-email">{{.Email}}</dd>
 <dt>Remote-Groups</dt><dd id="remote-groups">{{.Groups}}</dd>
+<dt>Remote-AMR</dt><dd id="remote-amr">{{.AMR}}</dd>
 </dl>
 </main></body></html>
 `))
@@ -191,6 +201,7 @@ func appHandler(w http.ResponseWriter, r *http.Request) {
 		"Host": r.Host, "URI": r.RequestURI,
 		"User": r.Header.Get("Remote-User"), "Name": r.Header.Get("Remote-Name"),
 		"Email": r.Header.Get("Remote-Email"), "Groups": r.Header.Get("Remote-Groups"),
+		"AMR": r.Header.Get("Remote-AMR"),
 	})
 }
 

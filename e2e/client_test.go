@@ -21,7 +21,7 @@ import (
 const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 // identityHeaders are the headers Keygate answers with and the upstream trusts.
-var identityHeaders = []string{"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"}
+var identityHeaders = []string{"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name", "Remote-AMR"}
 
 // echoed is the upstream's answer: the request as it arrived there.
 type echoed struct {
@@ -187,13 +187,16 @@ func (e echoed) identity() map[string][]string {
 	return got
 }
 
-// wantIdentity is the identity a signed-in account reaches the upstream with.
+// wantIdentity is the identity a signed-in account reaches the upstream with:
+// the accounts sign in with a password, so Remote-AMR is "pwd" (the upstream,
+// a Go server, receives it as Remote-Amr).
 func wantIdentity(a account) map[string][]string {
 	return map[string][]string{
 		"Remote-User":   {a.username},
 		"Remote-Groups": {a.groups},
 		"Remote-Email":  {a.email},
 		"Remote-Name":   {a.displayName},
+		"Remote-Amr":    {"pwd"},
 	}
 }
 

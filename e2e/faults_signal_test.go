@@ -10,7 +10,8 @@ import (
 )
 
 // TestFaultSIGTERM sends SIGTERM while 60 sign-ins are in flight or queued: every
-// one is answered (signed in, refused, or 503) and the daemon exits 0.
+// one is answered (signed in, refused by regulation, or 503 for those still
+// waiting when the shutdown began) and the daemon exits 0.
 func TestFaultSIGTERM(t *testing.T) {
 	dir := t.TempDir()
 	config, addr := writeDaemonConfig(t, dir, "")
@@ -49,8 +50,11 @@ func TestFaultSIGTERM(t *testing.T) {
 	}
 	t.Logf("SIGTERM with %d sign-ins in flight: answers by status %v, %d dropped, exit %v", n, counts, dropped, exit)
 	for s := range counts {
-		if s != http.StatusOK && s != http.StatusServiceUnavailable {
-			t.Errorf("%d sign-ins answered %d, want 200 or 503", counts[s], s)
+		// 429: more sign-ins of one user than regulation lets wait (refused
+		// as they arrive, before the signal); 503: still waiting when the
+		// shutdown began.
+		if s != http.StatusOK && s != http.StatusTooManyRequests && s != http.StatusServiceUnavailable {
+			t.Errorf("%d sign-ins answered %d, want 200, 429 or 503", counts[s], s)
 		}
 	}
 	if exit != nil {

@@ -63,6 +63,7 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(atoi(strings.TrimPrefix(path, "/status/")))
 	case strings.HasPrefix(path, "/redirect/"):
 		w.Header().Set("Location", portalURL+"/?rd=x")
+		w.Header().Set("WWW-Authenticate", `Basic realm="Keygate"`)
 		w.WriteHeader(atoi(strings.TrimPrefix(path, "/redirect/")))
 	default:
 		for name, values := range wantIdentity(carol) {
@@ -159,6 +160,10 @@ func TestHAProxyFailsClosed(t *testing.T) {
 				if got := ans.header.Get("Location"); got != portalURL+"/?rd=x" {
 					t.Errorf("got Location %q, want Keygate's %q", got, portalURL+"/?rd=x")
 				}
+			}
+			challenge := ans.header.Get("WWW-Authenticate")
+			if wantChallenge := tc.want == http.StatusUnauthorized; (challenge != "") != wantChallenge {
+				t.Errorf("got WWW-Authenticate %q; want Keygate's only on 401", challenge)
 			}
 		})
 	}

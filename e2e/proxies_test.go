@@ -87,7 +87,7 @@ func testIdentity(t *testing.T, s *stack, p proxy) {
 	}
 }
 
-// forgedIdentity is what a client sends to pass for someone else: the four
+// forgedIdentity is what a client sends to pass for someone else: the five
 // headers (one twice), and spellings with "_" that some application servers read
 // as the same header.
 func forgedIdentity() http.Header {
@@ -96,8 +96,10 @@ func forgedIdentity() http.Header {
 		"Remote-Groups": {"admins"},
 		"Remote-Email":  {"admin@example.com"},
 		"Remote-Name":   {"Administrator"},
+		"Remote-AMR":    {"hwk,user,mfa"},
 		"Remote_user":   {"admin"},
 		"Remote_groups": {"admins"},
+		"Remote_amr":    {"hwk"},
 	}
 }
 

@@ -26,7 +26,7 @@ type traefikDynamic struct {
 
 // TestTraefikDynamicConfig checks the Traefik file, which cannot run here (there
 // is no Traefik package): it parses, its forwardAuth middleware asks Keygate's
-// forward-auth endpoint and copies all four identity headers, and the
+// forward-auth endpoint and copies all five identity headers, and the
 // application's router uses that middleware.
 func TestTraefikDynamicConfig(t *testing.T) {
 	var cfg traefikDynamic

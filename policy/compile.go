@@ -88,6 +88,8 @@ func (c *compiler) rule(key string, in Rule) rule {
 		c.subject(&r, fmt.Sprintf("%s.subject[%d]", key, i), s)
 	}
 	c.maxAge(&r, key, in)
+	c.require(&r, key, in)
+	c.tokens(&r, key, in)
 	return r
 }
 

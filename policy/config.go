@@ -31,4 +31,26 @@ type Rule struct {
 	// MaxAge, when set, requires the factor that reached the level to be at most
 	// this old (step-up). Zero means no freshness requirement.
 	MaxAge time.Duration `koanf:"max_age"`
+	// Require, when set, is what the WebAuthn factor must have been; a signed-in
+	// subject whose factors fall short is sent to step up, not denied. Nil sets
+	// nothing.
+	Require *Require `koanf:"require"`
+	// Tokens is allow or deny: whether API tokens may pass this rule. Empty means
+	// deny.
+	Tokens string `koanf:"tokens"`
+}
+
+// Require is a rule's require key as written in the config file. Every field
+// left zero sets no condition.
+type Require struct {
+	// UserVerification requires the UV flag (a PIN or biometrics).
+	UserVerification bool `koanf:"user_verification"`
+	// DeviceBound requires a credential that is not backup eligible (never synced).
+	DeviceBound bool `koanf:"device_bound"`
+	// Attachment is "", platform or cross-platform (a security key).
+	Attachment string `koanf:"attachment"`
+	// AAGUIDs lists the authenticator models allowed, as UUIDs. Empty allows any.
+	AAGUIDs []string `koanf:"aaguids"`
+	// MaxAge, when set, requires the qualifying factor to be at most this old.
+	MaxAge time.Duration `koanf:"max_age"`
 }

@@ -14,6 +14,16 @@
 // level or above and, when max_age is set, whose factor is at most that old; deny
 // refuses.
 //
+// A one_factor or two_factor rule may also set require: what the WebAuthn factor
+// must have been (user verification, device-bound i.e. not backup eligible, an
+// attachment, an AAGUID from a list, at most max_age old). A subject at the
+// right level none of whose Keys meets every condition gets StepUp, not Deny:
+// Evaluate's Verdict carries the rule's Requirement so the caller can say what
+// is needed. A rule with tokens: allow lets a subject proven by an API token
+// (Subject.Token) through in place of a session; on every other rule a token
+// subject gets Authenticate, never Allow. Verdict.Tokens tells the caller the
+// deciding rule accepts tokens, so that it reads a token only then.
+//
 // The package does not read requests, cookies or sessions, does no I/O and keeps no
 // state beyond the compiled rules: the caller (package authz, the only importer
 // besides config and cmd) turns the proxy's request and the session into a Request
@@ -33,7 +43,9 @@
 //     never matches an anonymous subject: if every other condition of such a rule
 //     matches, the decision is Authenticate, so the user signs in and the request is
 //     decided again with their identity.
-//   - Decide does not allocate and is safe for concurrent use; an Engine is never
+//   - Unknown factor properties fail closed: a factor whose backup eligibility,
+//     attachment or AAGUID is unknown never meets a require that names them.
+//   - Decide and Evaluate do not allocate and is safe for concurrent use; an Engine is never
 //     modified after New. A new config means a new Engine.
 //   - Config.Validate and New report every problem at once, each naming the key path
 //     (access_control.rules[3].resources[0]), the value and what is allowed; every

@@ -97,16 +97,15 @@ func (e *Engine) candidates(host []byte) []int32 {
 // subjects whose other conditions match an anonymous subject decides Authenticate.
 // Decide does not allocate.
 func (e *Engine) Decide(s Subject, r Request) Decision {
-	d, _ := e.DecideRule(s, r)
-	return d
+	return e.Evaluate(s, r).Decision
 }
 
-// DefaultRule is the rule index DecideRule returns when default_policy decided.
+// DefaultRule is the rule index a Verdict names when default_policy decided.
 const DefaultRule = -1
 
-// DecideRule is Decide that also returns the index of the rule that decided, in
-// the order of access_control.rules, or DefaultRule. It does not allocate.
-func (e *Engine) DecideRule(s Subject, r Request) (Decision, int) {
+// Evaluate is Decide with what the deciding rule asks for: its require, for a
+// StepUp, whether it accepts tokens, and its index. It does not allocate.
+func (e *Engine) Evaluate(s Subject, r Request) Verdict {
 	// The host stays out of q: a struct escapes as a whole, and the host's buffer
 	// must stay on the stack.
 	var buf [maxHostLen]byte
@@ -114,9 +113,10 @@ func (e *Engine) DecideRule(s Subject, r Request) (Decision, int) {
 	q := newRequest(r)
 	anonymous := s.anonymous()
 	for _, i := range e.candidates(host) {
-		if d, ok := e.rules[i].decide(&q, s, anonymous); ok {
-			return d, int(i)
+		if v, ok := e.rules[i].decide(&q, s, anonymous); ok {
+			v.Rule = int(i)
+			return v
 		}
 	}
-	return verdict(e.fallback, 0, s, q.time), DefaultRule
+	return Verdict{Decision: verdict(e.fallback, 0, s, q.time), Rule: DefaultRule}
 }

@@ -16,10 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenSubjects are the subjects decision tables refer to by name.
-var goldenSubjects = []struct {
-	name    string
-	subject Subject
-}{
+var goldenSubjects = []namedSubject{
 	{"anonymous", Subject{}},
 	{"dave/none", Subject{Username: "dave", Groups: []string{"admins"}}},
 	{"carol/1f", signedIn("carol", LevelOneFactor, time.Minute)},
@@ -29,6 +26,12 @@ var goldenSubjects = []struct {
 	{"bob/2f", signedIn("bob", LevelTwoFactor, time.Minute, "dev")},
 }
 
+// namedSubject is a subject a decision table refers to by name.
+type namedSubject struct {
+	name    string
+	subject Subject
+}
+
 // goldenCase is one row of a decision table. An empty who means every subject.
 type goldenCase struct {
 	who, method, url, ip string
@@ -36,14 +39,16 @@ type goldenCase struct {
 
 // goldenScenarios are the decision tables, one golden file each.
 var goldenScenarios = []struct {
-	name  string
-	cfg   Config
-	cases []goldenCase
+	name     string
+	cfg      Config
+	cases    []goldenCase
+	subjects []namedSubject // nil: goldenSubjects
 }{
-	{"domains", domainsConfig(), domainsCases()},
-	{"subjects", subjectsConfig(), subjectsCases()},
-	{"levels", levelsConfig(), levelsCases()},
-	{"requests", requestsConfig(), requestsCases()},
+	{"domains", domainsConfig(), domainsCases(), nil},
+	{"subjects", subjectsConfig(), subjectsCases(), nil},
+	{"levels", levelsConfig(), levelsCases(), nil},
+	{"requests", requestsConfig(), requestsCases(), nil},
+	{"require", requireConfig(), requireCases(), keySubjects()},
 }
 
 func TestDecideGolden(t *testing.T) {
@@ -52,17 +57,22 @@ func TestDecideGolden(t *testing.T) {
 			e := mustNew(t, sc.cfg)
 			var b strings.Builder
 			writeConfig(&b, sc.cfg)
+			subjects := sc.subjects
+			if subjects == nil {
+				subjects = goldenSubjects
+			}
 			for _, c := range sc.cases {
-				for _, s := range goldenSubjects {
+				for _, s := range subjects {
 					if c.who != "" && c.who != s.name {
 						continue
 					}
 					r := newTestRequest(c.method, c.url, c.ip)
-					got := e.Decide(s.subject, r)
+					v := e.Evaluate(s.subject, r)
+					got := v.Decision
 					if linear := decideLinear(e, s.subject, r); got != linear {
 						t.Errorf("%s %s %s: got %v, linear scan gives %v", s.name, c.method, c.url, got, linear)
 					}
-					fmt.Fprintf(&b, "%-12s %-8s %-48s %-18s -> %v\n", s.name, c.method, c.url, c.ip, got)
+					fmt.Fprintf(&b, "%-12s %-8s %-48s %-18s -> %v%s\n", s.name, c.method, c.url, c.ip, got, verdictNote(v))
 				}
 			}
 			checkGolden(t, "decide_"+sc.name+".golden", b.String())
@@ -94,6 +104,12 @@ func writeConfig(b *strings.Builder, cfg Config) {
 		fmt.Fprintf(b, " policy=%s", r.Policy)
 		if r.MaxAge > 0 {
 			fmt.Fprintf(b, " max_age=%s", r.MaxAge)
+		}
+		if r.Require != nil {
+			fmt.Fprintf(b, " require=%+v", *r.Require)
+		}
+		if r.Tokens != "" {
+			fmt.Fprintf(b, " tokens=%s", r.Tokens)
 		}
 		b.WriteString("\n")
 	}

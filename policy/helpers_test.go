@@ -49,8 +49,8 @@ func decideLinear(e *Engine, s Subject, r Request) Decision {
 		if !e.rules[i].matchesHost(host) {
 			continue
 		}
-		if d, ok := e.rules[i].decide(&q, s, s.anonymous()); ok {
-			return d
+		if v, ok := e.rules[i].decide(&q, s, s.anonymous()); ok {
+			return v.Decision
 		}
 	}
 	return verdict(e.fallback, 0, s, q.time)

@@ -91,6 +91,14 @@ type Subject struct {
 	// AuthTime is when the factor that reached Level was last used. The zero time
 	// never satisfies a rule's max_age.
 	AuthTime time.Time
+	// Keys are the session's WebAuthn factors, which a rule's require judges. Nil
+	// meets no require.
+	Keys []Factor
+	// Token reports a subject proven by an API token rather than a session: only
+	// rules with tokens: allow let it through (their level, max_age and require
+	// count as met: the token was minted after a fresh step-up), and every
+	// other rule that would allow or ask to sign in asks again (Authenticate).
+	Token bool
 }
 
 // anonymous reports whether the subject has no proven identity.
@@ -136,9 +144,12 @@ const (
 	// Authenticate sends the user to sign in: not signed in, level too low, or the
 	// factor older than the rule's max_age.
 	Authenticate
+	// StepUp sends a signed-in user at the right level to prove a factor that
+	// meets the rule's require (Verdict.Require says what): not a refusal.
+	StepUp
 )
 
-// String returns allow, authenticate or deny.
+// String returns allow, authenticate, step_up or deny.
 func (d Decision) String() string {
 	switch d {
 	case Deny:
@@ -147,6 +158,8 @@ func (d Decision) String() string {
 		return "allow"
 	case Authenticate:
 		return "authenticate"
+	case StepUp:
+		return "step_up"
 	}
 	return "Decision(" + strconv.Itoa(int(d)) + ")"
 }

@@ -39,6 +39,8 @@ type rule struct {
 	groups    []string
 	policy    Policy
 	maxAge    time.Duration
+	require   *Requirement // nil: no require
+	tokens    bool
 }
 
 // request is a Request in the form rules compare against, host aside (see
@@ -162,23 +164,46 @@ func (r *rule) matchesSubject(s Subject) bool {
 	return false
 }
 
-// decide returns the rule's decision for q made by s, or false when the rule does
+// decide returns the rule's verdict for q made by s, or false when the rule does
 // not match q (its domain aside: the caller checks that). A rule with subjects
 // whose other conditions match an anonymous subject decides Authenticate.
-func (r *rule) decide(q *request, s Subject, anonymous bool) (Decision, bool) {
+func (r *rule) decide(q *request, s Subject, anonymous bool) (Verdict, bool) {
 	if !r.matchesMethod(q.method) || !r.matchesNetwork(q.ip) {
-		return Deny, false
+		return Verdict{}, false
 	}
 	if r.hasSubjects() && !anonymous && !r.matchesSubject(s) {
-		return Deny, false
+		return Verdict{}, false
 	}
 	if !r.matchesResource(q.path) {
-		return Deny, false
+		return Verdict{}, false
 	}
+	v := Verdict{Decision: Authenticate, Require: r.require, Tokens: r.tokens}
 	if r.hasSubjects() && anonymous {
-		return Authenticate, true
+		return v, true
 	}
-	return verdict(r.policy, r.maxAge, s, q.time), true
+	v.Decision = r.verdict(s, q.time)
+	return v, true
+}
+
+// verdict applies the rule's policy, max_age, require and tokens to s at now.
+func (r *rule) verdict(s Subject, now time.Time) Decision {
+	d := verdict(r.policy, r.maxAge, s, now)
+	switch {
+	case s.Token && d != Deny && r.policy != Bypass:
+		return tokenVerdict(r.tokens, s)
+	case d == Allow && r.require != nil && !r.require.metBy(s, now):
+		return StepUp
+	}
+	return d
+}
+
+// tokenVerdict is the decision for a subject proven by a token on a rule that
+// asks to sign in: only tokens: allow lets it through.
+func tokenVerdict(allowed bool, s Subject) Decision {
+	if allowed && !s.anonymous() {
+		return Allow
+	}
+	return Authenticate
 }
 
 // verdict applies policy p, with freshness limit maxAge (0 for none), to s at now.
@@ -193,6 +218,9 @@ func verdict(p Policy, maxAge time.Duration, s Subject, now time.Time) Decision 
 		need = LevelTwoFactor
 	default:
 		return Deny
+	}
+	if s.Token {
+		return Authenticate // the rule decides whether a token will do
 	}
 	if s.anonymous() || s.level() < need {
 		return Authenticate

@@ -20,7 +20,8 @@ func TestDecideRuleNamesTheDecidingRule(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.url, func(t *testing.T) {
 			r := newTestRequest(tt.method, tt.url, "192.0.2.1")
-			d, got := e.DecideRule(Subject{}, r)
+			v := e.Evaluate(Subject{}, r)
+			d, got := v.Decision, v.Rule
 			if got != tt.want {
 				t.Errorf("got rule %d, want %d", got, tt.want)
 			}

@@ -131,5 +131,9 @@ func invalidConfig() Config {
 		{Policy: "bypass", MaxAge: 15 * time.Minute},
 		{Policy: "deny", MaxAge: time.Hour},
 		{Policy: "one_factor", MaxAge: -time.Minute},
+		{Policy: "two_factor", Require: &Require{Attachment: "usb", AAGUIDs: []string{"cb69481e8ff7403993ec0a2729a154a8", "yubikey"}, MaxAge: -time.Second}},
+		{Policy: "bypass", Require: &Require{DeviceBound: true}, Tokens: "allow"},
+		{Policy: "deny", Tokens: "allow"},
+		{Policy: "one_factor", Tokens: "yes"},
 	}}
 }

@@ -51,6 +51,14 @@ func TestValidateErrors(t *testing.T) {
 		"access_control.rules[5].max_age:",
 		"access_control.rules[6].max_age:",
 		"access_control.rules[7].max_age:",
+		"access_control.rules[8].require.attachment:",
+		"access_control.rules[8].require.aaguids[0]:",
+		"access_control.rules[8].require.aaguids[1]:",
+		"access_control.rules[8].require.max_age:",
+		"access_control.rules[9].require:",
+		"access_control.rules[9].tokens:",
+		"access_control.rules[10].tokens:",
+		"access_control.rules[11].tokens:",
 	} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("got errors:\n%v\nwant one starting %q", err, key)
@@ -60,7 +68,7 @@ func TestValidateErrors(t *testing.T) {
 	if !errors.As(err, &joined) {
 		t.Fatalf("got %T, want errors joined with errors.Join", err)
 	}
-	if got := len(joined.Unwrap()); got != 26 {
-		t.Errorf("got %d errors, want one per bad value (26)", got)
+	if got := len(joined.Unwrap()); got != 34 {
+		t.Errorf("got %d errors, want one per bad value (34)", got)
 	}
 }

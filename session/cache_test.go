@@ -264,7 +264,7 @@ func TestSessionClone(t *testing.T) {
 			Groups: []string{"a", "b", "c", "d", "e", "f"},
 			Factors: []Factor{
 				{Method: MethodPassword, At: at},
-				{Method: MethodWebAuthn, At: at, CredentialID: []byte("one")},
+				{Method: MethodWebAuthn, At: at, CredentialID: []byte("one"), DeviceBound: true, AAGUID: "cb69481e-8ff7-4039-93ec-0a2729a154a8"},
 				{Method: MethodPasskey, At: at, CredentialID: long},
 				{Method: MethodWebAuthn, At: at, CredentialID: []byte("four")},
 			},

@@ -26,6 +26,12 @@
 // sender controls, never chooses the session; CookieValue returns an ID only
 // when it is unambiguous; CookieValues lists them all for sign-out.
 //
+// Each Factor records what a rule's require judges: its method and time, and
+// for a WebAuthn factor the credential, the UV flag, the attachment, whether it
+// is device-bound (not backup eligible) and the AAGUID. Fields a session lacks
+// (issued before they were recorded) read as false or "", which meet no
+// require.
+//
 // Sessions live in a Store: BoltStore, a bucket of the bbolt file Keygate
 // already keeps, for one instance (concurrent writes share one transaction and
 // its sync, and each returns once committed); RedisStore (standalone, Sentinel

@@ -50,6 +50,13 @@ type Factor struct {
 	UserVerified bool `json:"user_verified,omitempty"`
 	// Attachment is the authenticator attachment reported at registration ("platform", "cross-platform" or "").
 	Attachment string `json:"attachment,omitempty"`
+	// DeviceBound reports a WebAuthn credential that is not backup eligible, so
+	// never synced off its authenticator. False when unknown (sessions issued
+	// before it was recorded), which never satisfies a rule's device_bound.
+	DeviceBound bool `json:"device_bound,omitempty"`
+	// AAGUID is the authenticator model of a WebAuthn factor as a lower-case
+	// UUID; "" when unknown. Unattested registrations report it unchecked.
+	AAGUID string `json:"aaguid,omitempty"`
 	// MultiFactor is set by the relying party when this factor alone is worth two
 	// (a passkey with user verification under passkey_uv_two_factor).
 	MultiFactor bool `json:"multi_factor,omitempty"`

@@ -25,6 +25,7 @@ type backend interface {
 	handleBackend
 	auditBackend
 	copyBackend
+	tokenBackend
 	name() string
 	// ping returns nil when the backend answers a trivial request now.
 	ping(ctx context.Context) error

@@ -32,7 +32,10 @@ func (b *boltBackend) export(ctx context.Context) (Snapshot, error) {
 		if snap.Invites, err = exportInvites(tx); err != nil {
 			return err
 		}
-		snap.Audit, err = exportAudit(tx)
+		if snap.Audit, err = exportAudit(tx); err != nil {
+			return err
+		}
+		snap.Tokens, err = exportTokens(tx)
 		return err
 	})
 	return snap, err
@@ -84,7 +87,10 @@ func (b *boltBackend) load(ctx context.Context, snap Snapshot, replace bool) err
 		if err := loadInvites(tx, snap.Invites); err != nil {
 			return err
 		}
-		return loadAudit(tx, snap.Audit)
+		if err := loadAudit(tx, snap.Audit); err != nil {
+			return err
+		}
+		return loadTokens(tx, snap.Tokens)
 	})
 }
 
@@ -99,6 +105,9 @@ func cmpErr(err, fallback error) error {
 // clear empties the store's buckets when replace, and otherwise fails with
 // ErrNotEmpty unless they are empty already.
 func (b *boltBackend) clear(tx *bbolt.Tx, replace bool) error {
+	if err := clearTokens(tx, replace); err != nil {
+		return err
+	}
 	for _, name := range storeBuckets {
 		if k, _ := tx.Bucket(name).Cursor().First(); k == nil {
 			continue

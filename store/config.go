@@ -55,6 +55,9 @@ type RegulationConfig struct {
 	Window time.Duration `koanf:"window"`
 	// Ban is how long a user or address is refused. Zero means 10m.
 	Ban time.Duration `koanf:"ban"`
+	// IPv6Prefix is the prefix length, in bits, that makes one IPv6 client for
+	// regulation and for the share of password hashing. Zero means 64.
+	IPv6Prefix int `koanf:"ipv6_prefix"`
 }
 
 // DefaultAuditRetention is how long audit events are kept when

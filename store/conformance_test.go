@@ -41,6 +41,7 @@ var conformance = []struct {
 	{"UserHandleConcurrentCreation", testUserHandleConcurrentCreation},
 	{"ExportLoadRoundTrip", testExportLoadRoundTrip},
 	{"LoadRefusesNonEmpty", testLoadRefusesNonEmpty},
+	{"Tokens", testTokens},
 }
 
 func runConformance(t *testing.T, open opener) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/keygate/keygate/token"
 )
 
 // Snapshot is everything the store holds, read at one moment: what
@@ -18,6 +20,8 @@ type Snapshot struct {
 	Invites []StoredInvite
 	// Audit is the audit trail, oldest first.
 	Audit []Event
+	// Tokens are the API tokens (their hashes, never secrets), by ID.
+	Tokens []token.Token
 }
 
 // StoredInvite is an invite as the store keeps it: the SHA-256 of its token,
@@ -31,12 +35,12 @@ type StoredInvite struct {
 
 // Counts are how many of each kind a Snapshot holds.
 type Counts struct {
-	Users, Credentials, Handles, Invites, AuditEvents int
+	Users, Credentials, Handles, Invites, AuditEvents, Tokens int
 }
 
 // Counts counts the snapshot's records; Users counts users with a credential.
 func (s Snapshot) Counts() Counts {
-	c := Counts{Handles: len(s.Handles), Invites: len(s.Invites), AuditEvents: len(s.Audit)}
+	c := Counts{Handles: len(s.Handles), Invites: len(s.Invites), AuditEvents: len(s.Audit), Tokens: len(s.Tokens)}
 	for _, creds := range s.Credentials {
 		if len(creds) > 0 {
 			c.Users++
@@ -48,8 +52,8 @@ func (s Snapshot) Counts() Counts {
 
 // String is the counts as `keygate migrate-storage` prints them.
 func (c Counts) String() string {
-	return fmt.Sprintf("%d users with credentials, %d credentials, %d user handles, %d invites, %d audit events",
-		c.Users, c.Credentials, c.Handles, c.Invites, c.AuditEvents)
+	return fmt.Sprintf("%d users with credentials, %d credentials, %d user handles, %d invites, %d audit events, %d API tokens",
+		c.Users, c.Credentials, c.Handles, c.Invites, c.AuditEvents, c.Tokens)
 }
 
 // Export reads everything the store holds in one consistent read.
@@ -64,7 +68,7 @@ func (s *Store) Export(ctx context.Context) (Snapshot, error) {
 
 // Load writes snap into the store in one transaction. It fails with
 // ErrNotEmpty, writing nothing, when the store holds any credential, handle,
-// invite or audit event, unless replace, which deletes them first. Sessions
+// invite, audit event or API token, unless replace, which deletes them first. Sessions
 // are left alone.
 func (s *Store) Load(ctx context.Context, snap Snapshot, replace bool) error {
 	if err := s.observe(s.b.load(ctx, snap, replace)); err != nil {

@@ -32,6 +32,9 @@ func fill(t *testing.T, s *Store, clk *clock) {
 	if _, err := s.CreateInvite(ctx, "erin", time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.AddToken(ctx, mintFor(t, "alice", "Calendar")); err != nil {
+		t.Fatal(err)
+	}
 	for _, a := range []string{"one", "two", "three"} {
 		if err := s.AppendAudit(ctx, Event{User: "alice", Action: a, CredentialID: []byte("a1"), IP: "192.0.2.1"}); err != nil {
 			t.Fatal(err)
@@ -59,7 +62,7 @@ func testExportLoadRoundTrip(t *testing.T, open opener) {
 	if diff := cmp.Diff(snap, dump(t, dst)); diff != "" {
 		t.Errorf("copy differs (-source +copy):\n%s", diff)
 	}
-	if got, want := snap.Counts(), (Counts{Users: 3, Credentials: 4, Handles: 3, Invites: 2, AuditEvents: 3}); got != want {
+	if got, want := snap.Counts(), (Counts{Users: 3, Credentials: 4, Handles: 3, Invites: 2, AuditEvents: 3, Tokens: 1}); got != want {
 		t.Errorf("Counts: got %+v, want %+v", got, want)
 	}
 	if err := dst.EnrollCredential(ctx, "frank", testCredential("f1", "Key"), token); err != nil {
@@ -79,6 +82,7 @@ func testLoadRefusesNonEmpty(t *testing.T, open opener) {
 		func(s *Store) error { _, err := s.UserHandle(ctx, "zed"); return err },
 		func(s *Store) error { _, err := s.CreateInvite(ctx, "zed", time.Hour); return err },
 		func(s *Store) error { return s.AppendAudit(ctx, Event{User: "zed", Action: "x"}) },
+		func(s *Store) error { return s.AddToken(ctx, mintFor(t, "zed", "Z")) },
 	} {
 		dst, _ := open(t)
 		if err := seed(dst); err != nil {

@@ -1,6 +1,7 @@
 // Package store keeps Keygate's durable data: WebAuthn credentials, WebAuthn
-// user handles, enrollment invites and the audit trail, in the bbolt file (the
-// default, storage.path) or in PostgreSQL (storage.postgres), one or the other.
+// user handles, enrollment invites, API tokens and the audit trail, in the
+// bbolt file (the default, storage.path) or in PostgreSQL (storage.postgres),
+// one or the other.
 //
 // Open reads the Config and returns a *Store on the chosen backend; the store
 // owns its file or connection pool and Close releases it. No bbolt or pgx
@@ -17,10 +18,11 @@
 // # Who may import it
 //
 // cmd/keygate (wiring and admin commands), webauthn (credentials and handles,
-// through an interface it owns), ui (invites and audit) and session (File
-// only, through an interface it owns). The store knows nothing about WebAuthn
-// verification, HTTP or the users file: it does not check that a user exists
-// in the directory.
+// through an interface it owns), ui (invites, tokens and audit), authz
+// (tokens, through an interface it owns) and session (File only, through an
+// interface it owns). The store knows nothing about WebAuthn verification,
+// HTTP or the users file: it does not check that a user exists in the
+// directory.
 //
 // # Invariants
 //
@@ -54,6 +56,9 @@
 //   - PostgreSQL's schema is versioned (migrations/NNNN_name.sql, recorded in
 //     schema_migrations) and migrated at Open under pg_advisory_lock, so that
 //     replicas starting together apply each version once.
+//   - An API token's secret is never stored, only its SHA-256 (token.Token). The
+//     "tokens" bucket is created by the first AddToken, so older files need no
+//     migration; an unknown ID is ErrNotFound and token.ErrUnknown.
 //
 // # Caveats
 //

@@ -9,7 +9,7 @@ import (
 )
 
 // storeTables are the tables of the store's data, in the order load empties them.
-var storeTables = []string{"credentials", "user_handles", "invites", "audit_events"}
+var storeTables = []string{"credentials", "user_handles", "invites", "audit_events", "api_tokens"}
 
 func (b *pgBackend) export(ctx context.Context) (Snapshot, error) {
 	if err := ctx.Err(); err != nil {
@@ -29,6 +29,10 @@ func (b *pgBackend) export(ctx context.Context) (Snapshot, error) {
 			return err
 		}
 		snap.Audit, err = queryEvents(ctx, tx, `SELECT `+auditColumns+` FROM audit_events ORDER BY seq`)
+		if err != nil {
+			return err
+		}
+		snap.Tokens, err = exportPgTokens(ctx, tx)
 		return err
 	})
 	return snap, err
@@ -107,6 +111,11 @@ func (b *pgBackend) load(ctx context.Context, snap Snapshot, replace bool) error
 				si.TokenHash, si.User, si.CreatedAt, si.ExpiresAt)
 			if err != nil {
 				return err
+			}
+		}
+		for _, t := range snap.Tokens {
+			if _, err := tx.Exec(ctx, insertTokenSQL, tokenArgs(t)...); err != nil {
+				return fmt.Errorf("token %s: %w", t.ID, duplicate(err))
 			}
 		}
 		return copyAudit(ctx, tx, snap.Audit)

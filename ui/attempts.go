@@ -146,7 +146,7 @@ func (r *regulator) bannedAddress(ip string) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.isBanned(ipKey(ip), r.now())
+	return r.isBanned(r.ipKey(ip), r.now())
 }
 
 // failAddress records a failed sign-in of an unknown user from ip and reports
@@ -157,5 +157,5 @@ func (r *regulator) failAddress(ip string) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.count(ipKey(ip), r.now())
+	return r.count(r.ipKey(ip), r.now())
 }

@@ -26,6 +26,7 @@ type relyingParty interface {
 	verifier
 	passkeyVerifier
 	credentialEditor
+	stepUpper
 	StateTTL() time.Duration
 }
 
@@ -33,6 +34,7 @@ type relyingParty interface {
 type records interface {
 	invites
 	auditLog
+	tokenStore
 	handleOwners
 }
 
@@ -219,6 +221,8 @@ func (h *Handler) addCeremonies(cfg Config, d dependencies, reg *regulator, rec 
 		cfg: cfg.Identity, rpName: cfg.RPName, now: now, rec: rec, logger: logger,
 	}
 	h.credentials = &credentialsAPI{accounts: acc, rp: d.rp, ceremonies: cs, audit: d.records, logger: logger}
+	h.stepUp = &stepUp{accounts: acc, rp: d.rp, ceremonies: cs}
+	h.tokens = &tokensAPI{accounts: acc, store: d.records, audit: d.records, fresh: cfg.Identity.Elevation, now: now, logger: logger}
 	h.enroll = &enrollment{
 		accounts: acc, rp: d.rp, invites: d.records, ceremonies: cs, audit: d.records,
 		uvTwoFactor: cfg.PasskeyUVTwoFactor, now: now, logger: logger,

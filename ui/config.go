@@ -25,7 +25,8 @@ type Config struct {
 	// Identity configures the identity check before credential changes.
 	Identity IdentityConfig
 	// Regulation limits failed password sign-ins. Zero values mean 5 failures
-	// within 2m ban for 10m; a negative MaxFailures disables regulation.
+	// within 2m ban for 10m, an IPv6 client being its /64; a negative
+	// MaxFailures disables regulation.
 	Regulation store.RegulationConfig
 	// RPName is the name the pages show (webauthn.rp_name). Empty means "Keygate".
 	RPName string
@@ -50,6 +51,9 @@ const (
 	defaultMaxFailures  = 5
 	defaultWindow       = 2 * time.Minute
 	defaultBan          = 10 * time.Minute
+	defaultIPv6Prefix   = 64
+	minIPv6Prefix       = 32
+	maxIPv6Prefix       = 128
 	minCodeLength       = 6
 	maxCodeLength       = 32
 )
@@ -75,6 +79,9 @@ func (c Config) Validate() error {
 	if c.Regulation.Ban < 0 {
 		bad("regulation.ban", c.Regulation.Ban, "must not be negative")
 	}
+	if n := c.Regulation.IPv6Prefix; n != 0 && (n < minIPv6Prefix || n > maxIPv6Prefix) {
+		bad("regulation.ipv6_prefix", n, fmt.Sprintf("must be between %d and %d (0 means %d)", minIPv6Prefix, maxIPv6Prefix, defaultIPv6Prefix))
+	}
 	if c.RememberMe < 0 {
 		bad("session.remember_me", c.RememberMe, "must not be negative (0 disables remember me)")
 	}
@@ -90,5 +97,6 @@ func (c Config) withDefaults() Config {
 	c.Regulation.MaxFailures = cmp.Or(c.Regulation.MaxFailures, defaultMaxFailures)
 	c.Regulation.Window = cmp.Or(c.Regulation.Window, defaultWindow)
 	c.Regulation.Ban = cmp.Or(c.Regulation.Ban, defaultBan)
+	c.Regulation.IPv6Prefix = cmp.Or(c.Regulation.IPv6Prefix, defaultIPv6Prefix)
 	return c
 }

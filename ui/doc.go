@@ -22,8 +22,22 @@
 //     goes on to /2fa when it can reach two factors there.
 //   - "/2fa" is the security-key step after a password, or the password step
 //     after a passkey that did not verify the user.
+//   - "/step-up" is where authz sends a signed-in user whose key falls short of
+//     a rule's require (rd and require in the query): it says in words which
+//     key is needed, asks POST /api/login/step-up/options for options whose
+//     allowCredentials hold only the qualifying credentials (with hints), and
+//     finishes through POST /api/login/webauthn, the second-factor route, which
+//     records the new factor (device-bound, AAGUID) in the session. An account
+//     without a qualifying credential gets no_qualifying_credential and is told
+//     how to get one. The require text only chooses what is offered: authz
+//     decides the request again.
 //   - "/settings" lists, adds (with the identity code inline), renames and
-//     deletes the user's credentials, and shows a clone warning plainly.
+//     deletes the user's credentials, and shows a clone warning plainly. Its
+//     "Access tokens" section lists, mints and revokes API tokens (GET/POST
+//     /api/tokens, DELETE /api/tokens/{id}): minting needs a security key or
+//     passkey used within identity.elevation (else step_up_required, and the
+//     page runs a step-up with any key); the token is answered once, only its
+//     hash is stored, and minting and revoking are audited.
 //   - "/enroll" is the landing page of an invite link; "/logout" signs out at
 //     once when the browser says the navigation is the portal's own, the same
 //     site's or the user's (Sec-Fetch-Site same-origin, same-site or none), and
@@ -119,8 +133,14 @@
 //     application/json and at most 64 KiB.
 //   - A failed sign-in answers 401 invalid_credentials with the same body
 //     whether the user is unknown, disabled, passwordless, the password wrong or
-//     the user or address banned by regulation; a banned attempt costs the same
-//     hashing work as any other.
+//     the user or address banned by regulation; a banned attempt is answered
+//     at once, without a hash (the ban is no secret to whoever caused it).
+//   - A password is checked only under a regulation reservation: per user and
+//     per client (IPv4 address, IPv6 prefix of regulation.ipv6_prefix bits),
+//     failures plus checks in flight never exceed max_failures, so concurrent
+//     guesses cannot outrun a ban. Checks then take a slot of the hashing pool:
+//     GOMAXPROCS-1 hashes at once (a CPU stays free for forward-auth), shared
+//     fairly among clients, the queue bounded, 429 too_many_requests beyond.
 //   - Failed WebAuthn sign-ins (every refusal of the relying party, a missing
 //     or expired state included) count toward the same regulation as
 //     passwords: per user when the user is known (second factor; a passkey

@@ -172,7 +172,8 @@ func (e *enrollment) factor(sum webauthn.Summary) session.Factor {
 		method = session.MethodPasskey
 	}
 	return session.Factor{Method: method, At: e.now(), CredentialID: decodeBase64URL(sum.ID),
-		UserVerified: sum.UserVerified, Attachment: sum.Attachment, MultiFactor: sum.UserVerified && e.uvTwoFactor}
+		UserVerified: sum.UserVerified, Attachment: sum.Attachment, MultiFactor: sum.UserVerified && e.uvTwoFactor,
+		DeviceBound: !sum.BackupEligible, AAGUID: sum.AAGUID}
 }
 
 // record adds an event of the enrollment to the audit trail.

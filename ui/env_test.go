@@ -74,7 +74,8 @@ func (l *lockedBuffer) String() string {
 type countingUsers struct {
 	dir      *directory.Directory
 	calls    atomic.Int64
-	disabled sync.Map // username -> true
+	disabled sync.Map      // username -> true
+	delay    time.Duration // added to every check, to widen races
 }
 
 // disable makes the user disabled from now on, as an edited users file would.
@@ -82,6 +83,7 @@ func (u *countingUsers) disable(username string) { u.disabled.Store(username, tr
 
 func (u *countingUsers) Authenticate(ctx context.Context, username, password string) (directory.User, error) {
 	u.calls.Add(1)
+	time.Sleep(u.delay)
 	return u.dir.Authenticate(ctx, username, password)
 }
 

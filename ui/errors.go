@@ -54,6 +54,8 @@ const (
 	codeInvalidCode        = "invalid_code"
 	codeTooManyTries       = "too_many_tries"
 	codeInvalidInvite      = "invalid_invite"
+	codeTooManyRequests    = "too_many_requests"
+	codeShuttingDown       = "shutting_down"
 )
 
 // errInvalidCredentials is the one answer to every failed password sign-in.

@@ -161,6 +161,10 @@ func TestConfigValidate(t *testing.T) {
 			RememberMe: -1,
 		}, []string{"identity.code_length", "identity.code_lifetime", "identity.elevation", "regulation.window", "regulation.ban", "session.remember_me"}},
 		{"code too long", Config{Identity: IdentityConfig{CodeLength: 33}}, []string{"identity.code_length"}},
+		{"ipv6 prefix too short", Config{Regulation: store.RegulationConfig{IPv6Prefix: 31}}, []string{"regulation.ipv6_prefix"}},
+		{"ipv6 prefix too long", Config{Regulation: store.RegulationConfig{IPv6Prefix: 129}}, []string{"regulation.ipv6_prefix"}},
+		{"ipv6 prefix bounds", Config{Regulation: store.RegulationConfig{IPv6Prefix: 32}}, nil},
+		{"ipv6 prefix whole address", Config{Regulation: store.RegulationConfig{IPv6Prefix: 128}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -101,7 +101,16 @@ type Handler struct {
 	credentials *credentialsAPI
 	enroll      *enrollment
 	metrics     Metrics
+	stepUp      *stepUp
+	tokens      *tokensAPI
+	drain       context.CancelFunc // see Drain
 }
+
+// Drain tells the portal that the daemon is shutting down: password checks
+// still waiting for their turn or for a hashing slot are answered 503 at once
+// (those hashing finish), so that a shutdown holds only work that will end
+// soon. Call it when the shutdown begins; it is safe to call more than once.
+func (h *Handler) Drain() { h.drain() }
 
 // New validates cfg, applies defaults, parses the templates and returns the portal.
 func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
@@ -142,7 +151,9 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 	}
 	reg := newRegulator(cfg.Regulation, now)
 	rec := newRecorder(d.records, d.metrics, logger)
+	draining, drain := context.WithCancel(context.Background())
 	h := &Handler{
+		drain:     drain,
 		metrics:   rec.metrics,
 		pages:     p,
 		status:    &status{sessions: d.sessions, creds: d.rp},
@@ -152,6 +163,8 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 			users:      d.users,
 			regulator:  reg,
 			rec:        rec,
+			hashes:     newHashPool(directory.HashSlots(), now),
+			draining:   draining,
 			rememberMe: cfg.RememberMe > 0,
 			now:        now,
 			logger:     logger,
@@ -173,6 +186,7 @@ func (h *Handler) Register(e *echo.Echo) {
 
 	e.GET("/", h.pages.signIn, read)
 	e.GET("/2fa", h.pages.twoFactor, read)
+	e.GET("/step-up", h.pages.stepUp, read)
 	e.GET("/settings", h.pages.settings, read)
 	e.GET("/enroll", h.pages.enroll, read)
 	e.GET("/logout", h.pages.logout, read)
@@ -198,6 +212,10 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.DELETE("/api/webauthn/credentials/:id", h.credentials.remove, write...)
 	e.POST("/api/enroll/options", h.enroll.options, write...)
 	e.POST("/api/enroll", h.enroll.finish, h.counted(write, h.ceremony(ceremonyEnrollment))...)
+	e.POST("/api/login/step-up/options", h.stepUp.options, write...)
+	e.GET("/api/tokens", h.tokens.list, read)
+	e.POST("/api/tokens", h.tokens.create, write...)
+	e.DELETE("/api/tokens/:id", h.tokens.revoke, write...)
 }
 
 // counted is mw followed by middleware that counts each answer with count.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -14,10 +15,13 @@ import (
 
 // login serves password sign-in and sign-out.
 type login struct {
-	sessions   sessions
-	users      users
-	regulator  *regulator
-	rec        *recorder
+	sessions  sessions
+	users     users
+	regulator *regulator
+	rec       *recorder
+	hashes    *hashPool
+	// draining ends when the daemon begins to shut down (Handler.Drain).
+	draining   context.Context
 	rememberMe bool // remember-me allowed by config
 	now        func() time.Time
 	logger     *slog.Logger
@@ -69,30 +73,60 @@ func (l *login) password(c echo.Context) error {
 	return c.JSON(http.StatusOK, loginAnswer{Level: s.Level().String(), Redirect: redirectFor(req.RD, domain)})
 }
 
-// authenticate checks the password under regulation. A banned user or address
-// gets the wrong-password answer after the same hashing work, whatever the password.
+// authenticate checks the password under a regulation reservation, with a
+// hashing slot of the client's share. A banned user or address gets the
+// wrong-password answer at once, without a hash, whatever the password.
 func (l *login) authenticate(c echo.Context, username, password string) (directory.User, error) {
 	ip := c.RealIP()
-	banned := l.regulator.banned(username, ip)
-	user, err := l.users.Authenticate(c.Request().Context(), username, password)
-	switch {
-	case banned:
+	wait, cancel := checkContext(c.Request().Context(), l.draining)
+	defer cancel()
+	guess, err := l.regulator.reserve(wait, username, ip)
+	if errors.Is(err, errRegulated) {
 		l.logger.Warn("sign-in refused: banned by regulation", "user", username, "ip", ip)
 		l.rec.signIn(c, session.MethodPassword, l.known(username), nil, resultBanned)
 		return directory.User{}, errInvalidCredentials
+	}
+	if err != nil {
+		return directory.User{}, busyOrInternal(err)
+	}
+	user, err := l.check(wait, c, username, password)
+	switch {
 	case errors.Is(err, directory.ErrInvalidCredentials):
-		started := l.regulator.fail(username, ip)
+		started := guess.fail()
 		l.logger.Warn("sign-in failed", "user", username, "ip", ip, "method", session.MethodPassword, "ban_started", started)
 		l.rec.signIn(c, session.MethodPassword, l.known(username), nil, resultFailure)
 		l.rec.banned(c, started, l.known(username))
 		return directory.User{}, errInvalidCredentials
 	case err != nil:
+		guess.cancel()
 		l.rec.signIn(c, session.MethodPassword, "", nil, resultError)
-		return directory.User{}, internalError(err)
+		return directory.User{}, busyOrInternal(err)
 	}
-	l.regulator.succeed(username)
+	guess.succeed()
 	l.rec.signIn(c, session.MethodPassword, user.Username, nil, resultSuccess)
 	return user, nil
+}
+
+// check verifies the password in a hashing slot of the client's share,
+// waiting for the slot until wait ends.
+func (l *login) check(wait context.Context, c echo.Context, username, password string) (directory.User, error) {
+	release, err := l.hashes.acquire(wait, clientKey(c.RealIP(), l.regulator.v6bits))
+	if err != nil {
+		return directory.User{}, err
+	}
+	defer release()
+	return l.users.Authenticate(c.Request().Context(), username, password)
+}
+
+// busyOrInternal answers a sign-in that was not checked: errBusy when the
+// capacity stayed taken, an internal error otherwise.
+func busyOrInternal(err error) error {
+	for _, refusal := range []*Error{errShuttingDown, errBusy} {
+		if errors.Is(err, refusal) {
+			return &Error{Status: refusal.Status, Code: refusal.Code, Message: refusal.Message, Err: err}
+		}
+	}
+	return internalError(err)
 }
 
 // signIn records a password factor for user and issues the session.

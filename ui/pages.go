@@ -35,7 +35,7 @@ var logoTypes = map[string]string{
 }
 
 // pageNames are the portal's pages: templates/NAME.html inside layout.html.
-var pageNames = []string{"signin", "twofactor", "settings", "enroll", "logout"}
+var pageNames = []string{"signin", "twofactor", "stepup", "settings", "enroll", "logout"}
 
 // pages renders the portal pages and serves their static files.
 type pages struct {
@@ -127,6 +127,9 @@ func (p *pages) signIn(c echo.Context) error { return p.render(c, "signin") }
 // twoFactor serves "/2fa": the security key step, or the password step after
 // a passkey that did not verify the user.
 func (p *pages) twoFactor(c echo.Context) error { return p.render(c, "twofactor") }
+
+// stepUp serves "/step-up": the security key or passkey a rule requires.
+func (p *pages) stepUp(c echo.Context) error { return p.render(c, "stepup") }
 
 // settings serves "/settings": the user's security keys and passkeys.
 func (p *pages) settings(c echo.Context) error { return p.render(c, "settings") }

@@ -94,7 +94,8 @@ func (p *passkeyLogin) finish(c echo.Context) error {
 		return err
 	}
 	f := session.Factor{Method: session.MethodPasskey, At: p.now(), CredentialID: a.CredentialID,
-		UserVerified: a.UserVerified, Attachment: a.Attachment, MultiFactor: a.MultiFactor}
+		UserVerified: a.UserVerified, Attachment: a.Attachment, MultiFactor: a.MultiFactor,
+		DeviceBound: !a.BackupEligible, AAGUID: a.AAGUID}
 	s, err := p.accounts.signIn(c, cur, user, f, req.RememberMe, false)
 	if err != nil {
 		return err

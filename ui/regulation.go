@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"cmp"
 	"container/list"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -13,8 +15,14 @@ import (
 const maxRegulated = 65536
 
 // regulator limits password guessing. It counts failed password sign-ins per
-// username and per client IP; a key that reaches MaxFailures within Window is
-// banned for Ban. A banned attempt is answered exactly like a wrong password.
+// username and per client address (an IPv4 address, or the IPv6 prefix of
+// IPv6Prefix bits); a key that reaches MaxFailures within Window is banned for
+// Ban. A banned attempt is answered exactly like a wrong password.
+//
+// A password is checked only under a reservation (reserve): failures plus
+// reservations in flight never exceed MaxFailures for any key, so however many
+// guesses arrive at once at most MaxFailures are verified per window, and
+// once they have failed the ban refuses even the right password.
 //
 // Decisions, since the contract leaves them open:
 //   - State lives in memory, per process: a restart forgets it, and several
@@ -31,6 +39,7 @@ type regulator struct {
 	max    int // <= 0: disabled
 	window time.Duration
 	ban    time.Duration
+	v6bits int // the prefix length that makes one IPv6 client
 	limit  int
 	now    func() time.Time
 
@@ -45,6 +54,9 @@ type regulated struct {
 	failures    int
 	windowStart time.Time
 	bannedUntil time.Time
+	inFlight    int           // reservations not yet ended
+	waiters     int           // guesses waiting for a place
+	wake        chan struct{} // closed when a reservation of the key ends; nil when none waits
 }
 
 func newRegulator(cfg store.RegulationConfig, now func() time.Time) *regulator {
@@ -52,6 +64,7 @@ func newRegulator(cfg store.RegulationConfig, now func() time.Time) *regulator {
 		max:    cfg.MaxFailures,
 		window: cfg.Window,
 		ban:    cfg.Ban,
+		v6bits: cmp.Or(cfg.IPv6Prefix, defaultIPv6Prefix),
 		limit:  maxRegulated,
 		now:    now,
 		order:  list.New(),
@@ -60,7 +73,25 @@ func newRegulator(cfg store.RegulationConfig, now func() time.Time) *regulator {
 }
 
 func userKey(username string) string { return "user:" + strings.ToLower(username) }
-func ipKey(ip string) string         { return "ip:" + ip }
+
+// ipKey is the key of the client at ip.
+func (r *regulator) ipKey(ip string) string { return "ip:" + clientKey(ip, r.v6bits) }
+
+// clientKey names the client at ip: an IPv4 address (also written as an
+// IPv4-mapped IPv6 address) as itself, an IPv6 address by its prefix of
+// v6bits bits, since one subscriber commonly holds a whole /64. What does not
+// parse is kept as it is.
+func clientKey(ip string, v6bits int) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return addr.String()
+	}
+	return netip.PrefixFrom(addr, v6bits).Masked().String()
+}
 
 // banned reports whether username or ip is currently refused.
 func (r *regulator) banned(username, ip string) bool {
@@ -70,7 +101,7 @@ func (r *regulator) banned(username, ip string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
-	return r.isBanned(userKey(username), now) || r.isBanned(ipKey(ip), now)
+	return r.isBanned(userKey(username), now) || r.isBanned(r.ipKey(ip), now)
 }
 
 // fail records a failed sign-in and reports whether it started a ban.
@@ -82,7 +113,7 @@ func (r *regulator) fail(username, ip string) bool {
 	defer r.mu.Unlock()
 	now := r.now()
 	userBanned := r.count(userKey(username), now)
-	ipBanned := r.count(ipKey(ip), now)
+	ipBanned := r.count(r.ipKey(ip), now)
 	return userBanned || ipBanned
 }
 
@@ -139,7 +170,7 @@ func (r *regulator) touch(key string, now time.Time) *regulated {
 
 // stale reports whether rec no longer counts for anything at now.
 func (r *regulator) stale(rec *regulated, now time.Time) bool {
-	return !now.Before(rec.bannedUntil) && !now.Before(rec.windowStart.Add(r.window))
+	return rec.inFlight == 0 && rec.waiters == 0 && !now.Before(rec.bannedUntil) && !now.Before(rec.windowStart.Add(r.window))
 }
 
 func (r *regulator) remove(el *list.Element) {

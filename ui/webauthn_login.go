@@ -90,7 +90,7 @@ func (f *secondFactor) finish(c echo.Context) error {
 		return err
 	}
 	factor := session.Factor{Method: session.MethodWebAuthn, At: f.now(), CredentialID: a.CredentialID,
-		UserVerified: a.UserVerified, Attachment: a.Attachment}
+		UserVerified: a.UserVerified, Attachment: a.Attachment, DeviceBound: !a.BackupEligible, AAGUID: a.AAGUID}
 	s, err := f.accounts.signIn(c, cur, user, factor, false, false)
 	if err != nil {
 		return err

@@ -46,6 +46,14 @@
 //   - Second factor (BeginLogin, FinishLogin) after a password:
 //     allowCredentials lists the user's credentials, with the appid extension
 //     when one was imported from U2F. ErrNoCredentials when there are none.
+//   - Step-up (BeginStepUp, finished by FinishLogin) for a signed-in user whom
+//     a rule requires a certain kind of key: allowCredentials lists only the
+//     credentials that meet StepUp (not backup eligible, an attachment, an
+//     AAGUID list; never one with a clone warning), user verification is
+//     required when asked, and the hint is security-key for cross-platform or
+//     client-device for platform. ErrNoQualifyingCredential when none meets it.
+//     Every Assertion reports the credential's backup eligibility and AAGUID,
+//     which the session records for require.
 //   - Passkey (BeginPasskeyLogin, FinishPasskeyLogin): no username; the
 //     credential's user handle (64 random bytes from the store) names the user.
 //     With conditional set the options carry mediation "conditional" for

@@ -23,6 +23,11 @@ type Assertion struct {
 	Attachment string
 	// BackupState is the BS flag: the credential is currently synced.
 	BackupState bool
+	// BackupEligible is the BE flag, equal to the one registered: the
+	// credential may be synced. False means device-bound.
+	BackupEligible bool
+	// AAGUID is the authenticator model registered, as a lower-case UUID.
+	AAGUID string
 	// MultiFactor is set for a passkey sign-in with user verification when
 	// passkey_uv_two_factor allows it to count as two factors on its own.
 	MultiFactor bool
@@ -209,6 +214,9 @@ func (r *RP) verifyAssertion(ctx context.Context, user string, u *libraryUser, s
 		UserVerified: flags.HasUserVerified(),
 		Attachment:   sc.Attachment,
 		BackupState:  flags.HasBackupState(),
+		// Equal to the flag just asserted: a change was refused above.
+		BackupEligible: sc.BackupEligible,
+		AAGUID:         aaguidString(sc.AAGUID),
 	}, nil
 }
 

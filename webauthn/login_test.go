@@ -31,6 +31,9 @@ func TestLogin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if a.BackupEligible || a.AAGUID != aaguidString(c.AAGUID) || a.AAGUID == "" {
+				t.Errorf("assertion: got BE %v, AAGUID %q, want false (device-bound) and %q", a.BackupEligible, a.AAGUID, aaguidString(c.AAGUID))
+			}
 			if c.SignCount != 5 || !c.LastUsedAt.Equal(e.clock.t) {
 				t.Errorf("after login: got count %d, last used %v, want 5, %v", c.SignCount, c.LastUsedAt, e.clock.t)
 			}

@@ -22,13 +22,14 @@ const (
 	scUnauth        = "unauth"
 	scAttack        = "attack"
 	scSignins       = "signins"
+	scFlood         = "flood"
 )
 
 var (
 	// throughputScenarios run in turn, in this order, in every round.
 	throughputScenarios = []string{scBaseline, scEmbedded, scRedis, scManyBaseline, scManyEmbedded, scManyRedis, scNginxBaseline, scNginx}
 	// onceScenarios run once each, in this order, after the rounds.
-	onceScenarios = []string{scUnauth, scAttack, scSignins}
+	onceScenarios = []string{scUnauth, scAttack, scSignins, scFlood}
 	// scenarios lists every scenario in the order they run.
 	scenarios = slices.Concat(throughputScenarios, onceScenarios)
 	// baseOf names the scenario each throughput scenario is compared with.
@@ -60,6 +61,10 @@ type options struct {
 	attackRate           int           // wrong sign-ins per second in the attack scenario
 	attackDuration       time.Duration // how long the legitimate sign-ins are timed under attack
 	profileDir           string        // when not "", CPU profiles of Keygate go there
+	// floodDuration is each measured phase of the flood scenario.
+	floodDuration time.Duration
+	junkRate      int // junk sign-ins a second in the flood scenario
+	junkAddresses int // the addresses they come from
 }
 
 // bench runs the scenarios, each against servers it starts in dir.
@@ -101,6 +106,7 @@ type report struct {
 	rows    []row
 	store   *storeCheck
 	signins *signinCheck
+	flood   *floodCheck
 }
 
 func (b *bench) wants(name string) bool { return !b.opts.skip[name] }
@@ -159,6 +165,9 @@ func (b *bench) run(ctx context.Context) *report {
 	}
 	if ctx.Err() == nil {
 		b.runSignins(ctx, rep)
+	}
+	if ctx.Err() == nil {
+		b.runFlood(ctx, rep)
 	}
 	return rep
 }

@@ -5,7 +5,8 @@
 //	keygate-load [-duration 5s] [-rounds 3] [-connections 32]
 //	             [-server-cpus 1] [-load-cpus 0] [-sessions 10000]
 //	             [-unauth-duration 20s] [-attack-rate 200] [-attack-duration 20s]
-//	             [-signins 100] [-keygate PATH] [-profile DIR] [-skip a,b]
+//	             [-signins 100] [-flood-duration 30s] [-junk-rate 200]
+//	             [-junk-addresses 200] [-keygate PATH] [-profile DIR] [-skip a,b]
 //
 // It starts every server it measures itself, each in its own process, on free
 // loopback ports and in one temporary directory, every one pinned with taskset
@@ -37,13 +38,24 @@
 //	                in) for -unauth-duration; Redis DBSIZE before and after
 //	attack          a fresh Keygate on the embedded store with the default
 //	                argon2id cost: a legitimate password sign-in, one at a time
-//	                from its own address, timed for -attack-duration while
+//	                from loopback, timed for -attack-duration while
 //	                -attack-rate wrong sign-ins per second arrive, each from an
 //	                address of its own (X-Forwarded-For, believed from loopback)
 //	                and for a username of its own
 //	signins         a fresh Keygate on the embedded store, signed in -signins
 //	                times at once with the right password (argon2id, 64 MiB
-//	                each); RSS sampled meanwhile
+//	                each), each answered 429 trying again a second later, all
+//	                within 60 s; RSS sampled meanwhile
+//	flood           a fresh Keygate on the embedded store, in 3 rounds that
+//	                share -flood-duration per phase: forward-auth paced at 500
+//	                requests/s by this tool, its latency from each request's
+//	                planned start; then -junk-rate wrong passwords a second for
+//	                unknown users from -junk-addresses addresses
+//	                (X-Forwarded-For), and after 3 s of them forward-auth paced
+//	                again and the load user signing in every second from a
+//	                fresh address. Last, 50 wrong passwords at once for the
+//	                load user and then the right one; wrong passwords checked
+//	                are counted in the daemon's log
 //
 // Each Keygate row is compared with its own baseline: embedded and redis with
 // baseline, many-* with many-baseline, nginx with nginx-baseline.
@@ -97,8 +109,10 @@
 // the store's key count around the unauthenticated run, the sign-ins under
 // attack, the concurrent sign-ins, and the targets of the performance issues,
 // met or not. It exits 1 when a scenario failed, got any bad answer, the
-// unauthenticated run changed the key count, or a sign-in failed; a missed
-// target alone is no failure, since figures from a shared machine are noisy.
+// unauthenticated run changed the key count, or a sign-in failed, or in the
+// flood more than max_failures of the 50 wrong passwords were checked or the
+// right one was accepted during the ban; a missed target alone is no failure,
+// since figures from a shared machine are noisy.
 //
 // # Caveats
 //

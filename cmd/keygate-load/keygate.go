@@ -54,6 +54,10 @@ func (e *statusError) Error() string {
 
 func (e *statusError) Unwrap() error { return errSignIn }
 
+// errSignInBusy reports a sign-in answered 429: the daemon could not check the
+// password in time and asks the client to try again.
+var errSignInBusy = fmt.Errorf("%w: busy (429)", errSignIn)
+
 // keygate is one running daemon with a signed-in session.
 type keygate struct {
 	proc     *proc
@@ -268,6 +272,9 @@ func (kg *keygate) signInAs(ctx context.Context, user, password, xff string) (st
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return "", fmt.Errorf("%w: %s", errSignInBusy, answer)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return "", &statusError{code: resp.StatusCode, answer: string(answer)}
 	}

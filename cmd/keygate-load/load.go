@@ -80,6 +80,18 @@ func newClient(conns int) *http.Client {
 	}
 }
 
+// send does one request, reads the whole answer so that the connection is reused,
+// and returns the status.
+func send(client *http.Client, req *http.Request) (int, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, err
+}
+
 // preflight sends t's request once and checks the status and Remote-User, so that
 // a scenario that would measure the wrong answer fails before it starts.
 func preflight(ctx context.Context, t target) error {

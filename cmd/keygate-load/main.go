@@ -103,6 +103,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.attackRate, "attack-rate", 200, "wrong password sign-ins per second, each from its own address, in the attack scenario")
 	fs.DurationVar(&o.attackDuration, "attack-duration", 20*time.Second, "how long legitimate sign-ins are timed under attack")
 	fs.StringVar(&o.profileDir, "profile", "", "directory for CPU profiles of Keygate's forward-auth scenarios (last round); builds Keygate with net/http/pprof added through go build -overlay")
+	fs.DurationVar(&o.floodDuration, "flood-duration", 30*time.Second, "measured time of each phase of the flood scenario (idle, flooded), split into rounds")
+	fs.IntVar(&o.junkRate, "junk-rate", 200, "wrong-password sign-ins a second in the flood scenario")
+	fs.IntVar(&o.junkAddresses, "junk-addresses", 200, "client addresses the junk sign-ins come from")
 	skip := fs.String("skip", "", "comma-separated scenarios not to run: "+strings.Join(scenarios, ","))
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -129,6 +132,9 @@ func (o *options) check() error {
 	}
 	if o.rounds <= 0 || o.connections <= 0 || o.signins <= 0 || o.sessions <= 0 || o.attackRate <= 0 || o.attackDuration <= 0 {
 		return errors.New("want positive -rounds, -connections, -signins, -sessions, -attack-rate and -attack-duration")
+	}
+	if o.floodDuration <= 0 || o.junkRate <= 0 || o.junkAddresses <= 0 || o.junkAddresses > 250*250 {
+		return errors.New("want positive -flood-duration, -junk-rate and -junk-addresses (at most 62500)")
 	}
 	if o.profileDir != "" && o.keygate != "" {
 		return errors.New("-profile builds its own keygate; it does not go with -keygate")

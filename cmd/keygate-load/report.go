@@ -39,6 +39,7 @@ func (rep *report) print(w io.Writer, o options) {
 	rep.printStore(w)
 	rep.printAttack(w)
 	rep.printSignins(w)
+	rep.printFlood(w, o)
 	rep.printTargets(w, o.rounds)
 }
 
@@ -151,8 +152,9 @@ func (rep *report) printSignins(w io.Writer) {
 		fmt.Fprintf(w, "\nconcurrent password sign-ins FAILED: %v\n", sc.err)
 		return
 	}
-	fmt.Fprintf(w, "\n%d concurrent password sign-ins (embedded store): %d ok, the last after %.1f s (median %.1f s);\n",
-		sc.n, sc.ok, sc.elapsed.Seconds(), sc.p50.Seconds())
+	fmt.Fprintf(w, "\n%d concurrent password sign-ins (embedded store): %d ok (%d of them after a 429 and a retry %v later),\n",
+		sc.n, sc.ok, sc.retried, signinRetryPause)
+	fmt.Fprintf(w, "the last after %.1f s (median %.1f s);\n", sc.elapsed.Seconds(), sc.p50.Seconds())
 	fmt.Fprintf(w, "keygate RSS before %s, peak %s, %v after the last answer %s\n", mib(sc.rssIdle), mib(sc.rssPeak), idleSettle, mib(sc.rssDone))
 	if sc.problem != "" {
 		fmt.Fprintf(w, "first failure: %s\n", sc.problem)
@@ -197,7 +199,8 @@ func (rep *report) targets() []check {
 			out = append(out, check{fmt.Sprintf("%s: p99 <= %.1f x %s", name, targetP99Ratio, baseOf[name]), fmt.Sprintf("%.2f", p99), verdict(p99 <= targetP99Ratio)})
 		}
 	}
-	return append(out, rep.memoryTargets()...)
+	out = append(out, rep.memoryTargets()...)
+	return append(out, rep.floodTargets()...)
 }
 
 func (rep *report) memoryTargets() []check {
@@ -290,6 +293,9 @@ func (rep *report) failed() bool {
 		return true
 	}
 	if rep.attack != nil && rep.attack.failed() {
+		return true
+	}
+	if rep.flood != nil && rep.flood.failed() {
 		return true
 	}
 	return rep.store != nil && (rep.store.err != nil || rep.store.before != rep.store.after)

@@ -31,6 +31,7 @@ type admin interface {
 	ClearWarning(ctx context.Context, user, id string) error
 	ImportCredentials(ctx context.Context, items []importItem) ([]string, error)
 	Audit(ctx context.Context, user string, since time.Time) ([]auditRow, error)
+	tokenAdmin
 }
 
 // credentialRow is one credential as the admin commands show it.

@@ -107,6 +107,7 @@ func adminMux(a admin) *http.ServeMux {
 		skipped, err := a.ImportCredentials(r.Context(), in.Credentials)
 		answer(w, importAnswer{Skipped: skipped}, err)
 	})
+	tokenRoutes(mux, a)
 	return mux
 }
 

@@ -202,7 +202,7 @@ type demoIdentity struct {
 // page shows the identity the daemon's answer carried.
 func (a *demoApp) page(w http.ResponseWriter, answer http.Header) {
 	id := demoIdentity{Style: template.CSS(demoStyle), Settings: a.portal + "/settings", Logout: a.portal + "/logout"}
-	for _, name := range []string{"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"} {
+	for _, name := range []string{"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name", "Remote-AMR"} {
 		id.Headers = append(id.Headers, [2]string{name, answer.Get(name)})
 	}
 	id.Name = answer.Get("Remote-Name")

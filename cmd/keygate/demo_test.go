@@ -33,6 +33,7 @@ func TestDemoAppAsksLikeAProxy(t *testing.T) {
 			w.Header().Set("Remote-Groups", "admins,dev")
 			w.Header().Set("Remote-Email", "")
 			w.Header().Set("Remote-Name", `<script>alert(1)</script>`)
+			w.Header().Set("Remote-AMR", "pwd,hwk,mfa")
 		}
 	}
 	daemon := httptest.NewServer(http.HandlerFunc(answer))
@@ -76,7 +77,7 @@ func TestDemoAppAsksLikeAProxy(t *testing.T) {
 		t.Fatalf("allowed: %d, want 200", rec.Code)
 	}
 	for _, want := range []string{`<td id="Remote-User">alice</td>`, `<td id="Remote-Groups">admins,dev</td>`,
-		`<td id="Remote-Email"></td>`, `&lt;script&gt;alert(1)&lt;/script&gt;`, `href="http://localhost:9091/logout"`} {
+		`<td id="Remote-Email"></td>`, `<td id="Remote-AMR">pwd,hwk,mfa</td>`, `&lt;script&gt;alert(1)&lt;/script&gt;`, `href="http://localhost:9091/logout"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %s:\n%s", want, body)
 		}

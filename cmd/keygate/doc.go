@@ -8,6 +8,7 @@
 //	keygate import-credentials FILE      import a WebAuthn export in the common YAML form
 //	keygate migrate-storage --from FILE --to FILE [--replace]  copy the store between backends
 //	keygate backup FILE [--config FILE]  write a consistent copy of the live bbolt file
+//	keygate tokens list [USER] | revoke ID    list and revoke users' API tokens
 //	keygate audit [--user U] [--since T] [--json]  print the audit trail
 //	keygate healthcheck [--ready]        exit 0 when the daemon answers /api/health (/api/ready)
 //	keygate version                      print the stamped version and the build information

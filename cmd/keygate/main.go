@@ -33,6 +33,8 @@ Usage:
   keygate audit [--user U] [--since T] [--json] [--config FILE]   print the audit trail
   keygate healthcheck [--ready] [--config FILE]   exit 0 when the daemon answers /api/health (/api/ready)
   keygate version                        print the version and build information
+  keygate tokens list [USER]             list API tokens (every user's without USER)
+  keygate tokens revoke ID               revoke an API token
 `
 
 func main() {
@@ -81,6 +83,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return healthcheck(ctx, args, stdout, stderr)
 	case "version", "--version":
 		return printVersion(args, stdout)
+	case "tokens":
+		return tokens(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

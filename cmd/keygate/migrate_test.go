@@ -39,7 +39,7 @@ func TestGrowFromOneNodeToPostgres(t *testing.T) {
 	}
 
 	out := runCommand(t, "migrate-storage", "--from", boltCfg, "--to", pgCfg)
-	counts := fmt.Sprintf("1 users with credentials, 1 credentials, 1 user handles, 0 invites, %d audit events", len(want.Audit))
+	counts := fmt.Sprintf("1 users with credentials, 1 credentials, 1 user handles, 0 invites, %d audit events, 0 API tokens", len(want.Audit))
 	for _, line := range []string{"source (bbolt): " + counts, "target (postgres): " + counts} {
 		if !strings.Contains(out, line) {
 			t.Errorf("migrate-storage printed:\n%s\nwant a line %q", out, line)

@@ -83,15 +83,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer stopDemo()
 		fmt.Fprintf(stdout, "Example app protected by Keygate: %s\n", demoAt)
 	}
-	return serveHTTP(ctx, ln, app.echo, logger)
+	return serveHTTP(ctx, ln, app.echo, app.drain, logger)
 }
 
 // serveHTTP serves handler on ln until ctx is done, then shuts down without
 // dropping a request: it refuses (503) every request that begins from then on,
 // accepts and refuses the connections already queued, stops listening, lets the
 // requests in flight finish within shutdownGrace and closes connections that
-// never sent one at once.
-func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger) error {
+// never sent one at once. drain, when not nil, is called as the shutdown
+// begins, so that work still waiting for its turn is refused rather than held.
+func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, drain func(), logger *slog.Logger) error {
 	refusing := &refuser{next: handler}
 	srv := &http.Server{
 		Handler:           refusing,
@@ -119,6 +120,9 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logge
 	}
 	logger.Info("shutting down: refusing new requests, finishing those in flight", "grace", shutdownGrace)
 	refusing.refuse()
+	if drain != nil {
+		drain()
+	}
 	if draining != nil {
 		draining.drain()
 		if err := <-errc; !errors.Is(err, errDrained) {
@@ -138,6 +142,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, logge
 type app struct {
 	echo     *echo.Echo
 	portal   string
+	drain    func() // refuses the sign-ins still waiting, at shutdown
 	store    *store.Store
 	sessions *session.Manager
 	users    *directory.Directory
@@ -179,6 +184,8 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	if err != nil {
 		return nil, err
 	}
+	reg := cfg.Regulation
+	gate.EnableTokens(a.store, authz.Regulation{MaxFailures: reg.MaxFailures, Window: reg.Window, Ban: reg.Ban}, tokenAudit{a.store})
 	notifier, err := notify.New(cfg.Notifier, logger)
 	if err != nil {
 		return nil, err
@@ -202,6 +209,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	}
 	gate.Register(a.echo)
 	portal.Register(a.echo)
+	a.drain = portal.Drain
 	return a, nil
 }
 

@@ -13,15 +13,16 @@
 -- the client's Cookie and Accept. Then, by Keygate's answer:
 --
 --   2xx            the client's identity headers are removed (Remote-User,
---                  Remote-Groups, Remote-Email, Remote-Name, and the same names
+--                  Remote-Groups, Remote-Email, Remote-Name, Remote-AMR, and the same names
 --                  spelled with "_", which CGI, FastCGI and some application
---                  servers read alike), Keygate's four are set (empty if one were
+--                  servers read alike), Keygate's five are set (empty if one were
 --                  missing), the session cookie is taken out of Cookie (so that
 --                  no application can replay it against the others; the other
 --                  cookies stay), and the request goes on to the application
 --   302, 303, 401  that status goes to the client with Keygate's Location (the
---                  portal, with the original URL encoded in rd); without a
---                  Location, 500
+--                  portal, with the original URL encoded in rd) and, on 401,
+--                  its WWW-Authenticate (a token or step-up challenge for an
+--                  API client); without a Location, 500
 --   403            403
 --   anything else, Keygate unreachable or silent: 500 (HAProxy 2.6's httpclient
 --                  tries up to four times, so that takes about 3 s when nothing
@@ -43,10 +44,10 @@ local keygate_timeout = 1000
 local session_cookie = "keygate_session"
 
 -- The headers Keygate answers with, and the spellings a client might forge them in.
-local identity = { "Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name" }
+local identity = { "Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name", "Remote-AMR" }
 local forged = {
-	"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name",
-	"Remote_User", "Remote_Groups", "Remote_Email", "Remote_Name",
+	"Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name", "Remote-AMR",
+	"Remote_User", "Remote_Groups", "Remote_Email", "Remote_Name", "Remote_AMR",
 }
 
 -- joined returns every value of header name (lower case) in headers, a table as
@@ -99,14 +100,18 @@ local function ask(txn, address)
 	return answer
 end
 
--- reply ends the transaction with status and, when not nil, location.
-local function reply(txn, status, location)
+-- reply ends the transaction with status and, when not nil, location and
+-- challenge (WWW-Authenticate).
+local function reply(txn, status, location, challenge)
 	local headers = {
 		["cache-control"] = { "no-store" },
 		["content-type"] = { "text/plain; charset=utf-8" },
 	}
 	if location ~= nil then
 		headers["location"] = { location }
+	end
+	if challenge ~= nil and challenge ~= "" then
+		headers["www-authenticate"] = { challenge }
 	end
 	txn:done(txn:reply({ status = status, headers = headers, body = "" }))
 end
@@ -139,7 +144,7 @@ local function strip_session(txn)
 	end
 end
 
--- allow replaces the client's identity headers with Keygate's four and takes the
+-- allow replaces the client's identity headers with Keygate's five and takes the
 -- session cookie out.
 local function allow(txn, answer)
 	for _, name in ipairs(forged) do
@@ -167,7 +172,11 @@ local function check(txn, address)
 	end
 	local location = joined(answer.headers, "location", ", ")
 	if (status == 302 or status == 303 or status == 401) and location ~= nil and location ~= "" then
-		return reply(txn, status, location)
+		local challenge = nil
+		if status == 401 then
+			challenge = joined(answer.headers, "www-authenticate", ", ")
+		end
+		return reply(txn, status, location, challenge)
 	end
 	if status == 403 then
 		return reply(txn, 403)

@@ -4,14 +4,17 @@
 
 import { signInPage } from './signin.js';
 import { twoFactorPage } from './twofactor.js';
+import { stepUpPage } from './stepup.js';
 import { settingsPage } from './settings.js';
+import { tokensSection } from './tokens.js';
 import { enrollPage } from './enroll.js';
 import { logoutPage } from './logout.js';
 
 const pages = {
   signin: signInPage,
   twofactor: twoFactorPage,
-  settings: settingsPage,
+  stepup: stepUpPage,
+  settings: () => Promise.all([settingsPage(), tokensSection()]),
   enroll: enrollPage,
   logout: logoutPage,
 };

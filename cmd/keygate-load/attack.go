@@ -55,9 +55,10 @@ func (ac *attackCheck) p(q float64) time.Duration {
 	return ac.legit[min(max(i, 0), len(ac.legit)-1)]
 }
 
-// failed reports whether a legitimate sign-in failed or the scenario could not run.
+// failed reports whether the scenario could not run. A legitimate sign-in
+// that fails under attack is a missed target, not a failure of the run.
 func (ac *attackCheck) failed() bool {
-	return ac.err != nil || ac.legitOK != len(ac.legit) || len(ac.legit) == 0
+	return ac.err != nil || len(ac.legit) == 0
 }
 
 // runAttack starts a Keygate on the embedded store and times the legitimate

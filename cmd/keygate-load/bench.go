@@ -57,10 +57,13 @@ type options struct {
 	// serverCPUs and loadCPUs are taskset CPU lists: the servers run on the
 	// first, wrk and this tool on the second.
 	serverCPUs, loadCPUs string
-	loadThreads          int           // wrk threads: one per generator CPU
-	attackRate           int           // wrong sign-ins per second in the attack scenario
-	attackDuration       time.Duration // how long the legitimate sign-ins are timed under attack
-	profileDir           string        // when not "", CPU profiles of Keygate go there
+	// signinCPUs is the taskset CPU list of the sign-in scenarios' daemons
+	// (attack, signins, flood); "" leaves them on every CPU.
+	signinCPUs     string
+	loadThreads    int           // wrk threads: one per generator CPU
+	attackRate     int           // wrong sign-ins per second in the attack scenario
+	attackDuration time.Duration // how long the legitimate sign-ins are timed under attack
+	profileDir     string        // when not "", CPU profiles of Keygate go there
 	// floodDuration is each measured phase of the flood scenario.
 	floodDuration time.Duration
 	junkRate      int // junk sign-ins a second in the flood scenario

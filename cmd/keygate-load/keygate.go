@@ -102,7 +102,10 @@ func (b *bench) keygateBinary(ctx context.Context) (string, error) {
 // signs the load user in. With cheap, every password hash in its users file is
 // the cheapest argon2id (see cheapHash): Keygate hashes once per class of hash
 // in the file at every sign-in, whichever the user, so one default-cost hash
-// would make the many-sessions sign-ins as slow as the default's.
+// would make the many-sessions sign-ins as slow as the default's. A daemon
+// with cheap hashes serves the throughput scenarios and runs on -server-cpus;
+// one with the default cost serves the sign-in scenarios and runs on
+// -signin-cpus.
 func (b *bench) startKeygate(ctx context.Context, name, redisAddr string, cheap bool) (*keygate, error) {
 	bin, err := b.keygateBinary(ctx)
 	if err != nil {
@@ -132,7 +135,11 @@ func (b *bench) startKeygate(ctx context.Context, name, redisAddr string, cheap 
 		kg.pprofAddr = "127.0.0.1:" + strconv.Itoa(pport)
 		cmd.Env = append(os.Environ(), pprofEnv+"="+kg.pprofAddr)
 	}
-	if kg.proc, err = b.procs.start("keygate ("+name+")", pinned(b.opts.serverCPUs, cmd), filepath.Join(dir, "keygate.log")); err != nil {
+	cpus := b.opts.serverCPUs
+	if !cheap {
+		cpus = b.opts.signinCPUs
+	}
+	if kg.proc, err = b.procs.start("keygate ("+name+")", pinned(cpus, cmd), filepath.Join(dir, "keygate.log")); err != nil {
 		return nil, err
 	}
 	if err := kg.proc.waitFor(ctx, startTimeout, kg.healthy); err != nil {

@@ -100,6 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.sessions, "sessions", 10_000, "distinct sessions of the many-sessions scenarios")
 	fs.StringVar(&o.serverCPUs, "server-cpus", "1", "taskset CPU list every server runs on")
 	fs.StringVar(&o.loadCPUs, "load-cpus", "0", "taskset CPU list wrk and this tool run on (one wrk thread per CPU); must not overlap -server-cpus")
+	fs.StringVar(&o.signinCPUs, "signin-cpus", "", "taskset CPU list of the daemons of the attack, signins and flood scenarios; empty: every CPU, as a deployment's daemon would have")
 	fs.IntVar(&o.attackRate, "attack-rate", 200, "wrong password sign-ins per second, each from its own address, in the attack scenario")
 	fs.DurationVar(&o.attackDuration, "attack-duration", 20*time.Second, "how long legitimate sign-ins are timed under attack")
 	fs.StringVar(&o.profileDir, "profile", "", "directory for CPU profiles of Keygate's forward-auth scenarios (last round); builds Keygate with net/http/pprof added through go build -overlay")
@@ -151,6 +152,11 @@ func (o *options) check() error {
 		return err
 	}
 	o.loadThreads = len(load)
+	if o.signinCPUs != "" {
+		if _, err := parseCPUList(o.signinCPUs); err != nil {
+			return fmt.Errorf("-signin-cpus: %w", err)
+		}
+	}
 	if o.profileDir != "" {
 		if o.profileDir, err = filepath.Abs(o.profileDir); err != nil {
 			return fmt.Errorf("-profile: %w", err)

@@ -63,8 +63,11 @@ func checkCPUSets(server, load []int, online int) error {
 }
 
 // pinned returns cmd run through taskset on cpus; the process keeps the PID
-// taskset started with, since taskset execs it.
+// taskset started with, since taskset execs it. With cpus "" it returns cmd.
 func pinned(cpus string, cmd *exec.Cmd) *exec.Cmd {
+	if cpus == "" {
+		return cmd
+	}
 	p := exec.Command("taskset", slices.Concat([]string{"-c", cpus, cmd.Path}, cmd.Args[1:])...)
 	p.Dir, p.Env = cmd.Dir, cmd.Env
 	return p

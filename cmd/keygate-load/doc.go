@@ -13,7 +13,8 @@
 // to -server-cpus (the baseline, each Keygate, nginx, redis-server; the
 // daemons of the sign-in scenarios attack, signins and flood run on
 // -signin-cpus, by default every CPU, since they measure a daemon under
-// password hashing rather than a rate against the generator). The load
+// password hashing rather than a rate against the generator; this tool then
+// unpins itself too). The load
 // comes from wrk (installed with apt-get when missing), pinned to -load-cpus
 // with one thread per CPU there, and this tool pins itself there too, so that
 // the generator never takes CPU time from what it measures. A Go server sizes

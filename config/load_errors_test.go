@@ -29,7 +29,7 @@ func TestLoadErrors(t *testing.T) {
 		{"keys are case-sensitive", "log: {Level: debug}\n", nil, []string{
 			"log.Level: unknown key (allowed: format, level) (at keygate.yml:7)"}},
 		{"unknown environment variable", "", []string{"KEYGATE_SESSION__REDIS__ADRESS=x"}, []string{
-			"session.redis.adress: unknown key (allowed: address, cluster, db, password, password_file, sentinel, tls, username) (from KEYGATE_SESSION__REDIS__ADRESS)"}},
+			"session.redis.adress: unknown key (allowed: address, cluster, db, password, password_file, sentinel, tls, username, wait_replicas, wait_timeout) (from KEYGATE_SESSION__REDIS__ADRESS)"}},
 		{"bad duration", "identity:\n  elevation: 12x\n", nil, []string{
 			`identity.elevation: "12x" is not a duration (use e.g. 90m, 12h) (at keygate.yml:8)`}},
 		{"bare number duration", "webauthn: {timeout: 60}\n", nil, []string{

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/descope/virtualwebauthn"
+	"github.com/keygate/keygate/internal/testenv"
 )
 
 // TestFaultSIGKILL kills the daemon with SIGKILL, round after round, while
@@ -28,8 +28,8 @@ func TestFaultSIGKILL(t *testing.T) {
 	config, addr := writeDaemonConfig(t, dir, "")
 	bin := keygateBuild.Binary(t)
 	var (
-		keys  = map[string]*passkeyDevice{} // by description, every one tried
-		acked = map[string]bool{}           // descriptions whose enrollment answered 200
+		keys  = map[string]*testenv.Passkey{} // by description, every one tried
+		acked = map[string]bool{}             // descriptions whose enrollment answered 200
 		next  int
 	)
 	for round := range rounds {
@@ -111,7 +111,7 @@ func signInUntil(addr string, stop <-chan struct{}) {
 // admin socket) and registers dev with it. It reports whether the daemon
 // acknowledged the registration; any failure (the daemon being killed
 // mid-way) is a false.
-func enrollOnce(bin, config, addr string, dev *passkeyDevice, desc string) bool {
+func enrollOnce(bin, config, addr string, dev *testenv.Passkey, desc string) bool {
 	out, err := exec.Command(bin, "invite", "bob", "--config", config).Output()
 	if err != nil {
 		return false
@@ -126,7 +126,7 @@ func enrollOnce(bin, config, addr string, dev *passkeyDevice, desc string) bool 
 	if err != nil || status != http.StatusOK {
 		return false
 	}
-	cred, err := dev.attest(opts)
+	cred, err := dev.Attest(opts)
 	if err != nil {
 		return false
 	}
@@ -135,14 +135,14 @@ func enrollOnce(bin, config, addr string, dev *passkeyDevice, desc string) bool 
 }
 
 // passkeySignIn signs dev's owner in with it and returns the final status.
-func passkeySignIn(t *testing.T, addr string, dev *passkeyDevice) int {
+func passkeySignIn(t *testing.T, addr string, dev *testenv.Passkey) int {
 	t.Helper()
 	c := &portalClient{addr: addr, cookies: map[string]string{}}
 	status, opts, err := c.post("/api/login/passkey/options", map[string]any{"conditional": false})
 	if err != nil || status != http.StatusOK {
 		t.Fatalf("passkey options: status %d, %v: %s", status, err, opts)
 	}
-	cred, err := dev.assert(opts)
+	cred, err := dev.Assert(opts)
 	if err != nil {
 		t.Fatalf("answering passkey options: %v", err)
 	}
@@ -208,42 +208,5 @@ func (c *portalClient) post(path string, body any) (int, []byte, error) {
 	return resp.StatusCode, out, err
 }
 
-// passkeyDevice is a software authenticator holding one discoverable
-// credential that verifies its user.
-type passkeyDevice struct {
-	auth virtualwebauthn.Authenticator
-	cred virtualwebauthn.Credential
-	rp   virtualwebauthn.RelyingParty
-}
-
-func newPasskeyDevice() *passkeyDevice {
-	return &passkeyDevice{
-		auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{
-			Transports: []virtualwebauthn.Transport{virtualwebauthn.TransportInternal},
-		}),
-		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2),
-		rp:   virtualwebauthn.RelyingParty{ID: "example.com", Name: "Keygate", Origin: portalURL},
-	}
-}
-
-// attest answers the portal's registration options ({"publicKey": ...}).
-func (d *passkeyDevice) attest(options []byte) (json.RawMessage, error) {
-	parsed, err := virtualwebauthn.ParseAttestationOptions(string(options))
-	if err != nil {
-		return nil, err
-	}
-	d.auth.Options.UserHandle = []byte(parsed.UserID)
-	d.auth.Options.ClientExtensionResults = map[string]any{"credProps": map[string]any{"rk": true}}
-	defer func() { d.auth.Options.ClientExtensionResults = nil }()
-	return json.RawMessage(virtualwebauthn.CreateAttestationResponse(d.rp, d.auth, d.cred, *parsed)), nil
-}
-
-// assert answers sign-in options, raising the counter as authenticators do.
-func (d *passkeyDevice) assert(options []byte) (json.RawMessage, error) {
-	parsed, err := virtualwebauthn.ParseAssertionOptions(string(options))
-	if err != nil {
-		return nil, err
-	}
-	d.cred.Counter++
-	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(d.rp, d.auth, d.cred, *parsed)), nil
-}
+// newPasskeyDevice is a passkey for the stack's relying party (example.com).
+func newPasskeyDevice() *testenv.Passkey { return testenv.NewPasskey("example.com", portalURL) }

@@ -50,6 +50,14 @@ type RedisConfig struct {
 	TLS      TLSConfig      `koanf:"tls"`
 	Sentinel SentinelConfig `koanf:"sentinel"`
 	Cluster  ClusterConfig  `koanf:"cluster"`
+	// WaitReplicas is how many replicas must acknowledge each write (WAIT)
+	// before Keygate goes on, so that a session or ceremony survives a
+	// failover: as many as the primary has connected, at most this. Zero means
+	// 1; -1 turns waiting off. A primary without replicas costs nothing.
+	WaitReplicas int `koanf:"wait_replicas"`
+	// WaitTimeout bounds that wait; a write not acknowledged in time is kept
+	// (it is on the primary) and logged. Zero means 100ms; at most 400ms.
+	WaitTimeout time.Duration `koanf:"wait_timeout"`
 }
 
 // TLSConfig turns on TLS to Redis.

@@ -18,6 +18,17 @@
 // stores the session; EndUser deletes every session of a user, which cmd/keygate
 // calls when the users file disables or removes the user, so that enabling
 // them again revives nothing.
+// UserSessions and AllSessions list sessions for the admin (with the client
+// address and User-Agent Issue's caller recorded by Session.SetClient), by a
+// handle that is the hex hash the store keys them by, never a usable ID;
+// EndSession, EndUser and EndAll end one, a user's, or everyone's. Listing
+// everyone's walks the keyspace (SCAN on every Redis primary): admin use only.
+// On Redis, SharedWindow, SharedOnce and SharedAttempts hand out what every
+// instance must see together: a sliding-window count (codes sent), a
+// record-once guard (WebAuthn challenges seen), and regulation counters with
+// reservations taken before the costly check, settled as a failure or
+// released (Attempts). Each is one Lua script or command per key, on the
+// server's clock, acknowledged by replicas like every write.
 //
 // A request may carry several session cookies (one from an older cookie
 // domain, or one a sibling host planted on a narrower path, which the browser

@@ -40,6 +40,7 @@ type RedisStore struct {
 	client    redis.UniversalClient
 	prefix    string
 	addMember *redis.Script // see addMemberLua
+	ack       *replicaAck   // nil: writes do not wait for replicas
 
 	closeOnce sync.Once
 	closeErr  error
@@ -66,15 +67,19 @@ func newRedisStore(cfg RedisConfig, logger *slog.Logger, prefix string) (*RedisS
 		return nil, err
 	}
 	client := redis.NewUniversalClient(opts)
+	watchCluster(client)
 	ctx, cancel := context.WithTimeout(context.Background(), redisPingTimeout)
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("connecting to redis %s: %w", strings.Join(opts.Addrs, ","), err)
 	}
-	logger.With("component", "session.redis").Info("connected to redis",
-		"mode", cfg.mode(), "addresses", opts.Addrs, "tls", cfg.TLS.Enabled)
-	return &RedisStore{client: client, prefix: prefix, addMember: redis.NewScript(addMemberLua)}, nil
+	logger = logger.With("component", "session.redis")
+	s := &RedisStore{client: client, prefix: prefix, addMember: redis.NewScript(addMemberLua), ack: newReplicaAck(cfg, logger)}
+	s.seedReplicas(ctx)
+	logger.Info("connected to redis", "mode", cfg.mode(), "addresses", opts.Addrs, "tls", cfg.TLS.Enabled,
+		"wait_replicas", s.waitingFor())
+	return s, nil
 }
 
 // redisOptions translates cfg, reading the password and CA files it names.
@@ -186,9 +191,9 @@ func (s *RedisStore) Set(ctx context.Context, key string, value []byte, ttl time
 	if err := checkTTL(ttl); err != nil {
 		return err
 	}
-	ctx, cancel := bounded(ctx)
-	defer cancel()
-	if err := s.client.Set(ctx, s.prefix+key, value, ttl).Err(); err != nil {
+	k := s.prefix + key
+	_, err := s.write(ctx, k, func(c redis.Cmdable) redis.Cmder { return c.Set(ctx, k, value, ttl) })
+	if err != nil {
 		return fmt.Errorf("redis set: %w", err)
 	}
 	return nil
@@ -196,9 +201,8 @@ func (s *RedisStore) Set(ctx context.Context, key string, value []byte, ttl time
 
 // Delete implements Store.
 func (s *RedisStore) Delete(ctx context.Context, key string) error {
-	ctx, cancel := bounded(ctx)
-	defer cancel()
-	if err := s.client.Del(ctx, s.prefix+key).Err(); err != nil {
+	k := s.prefix + key
+	if _, err := s.write(ctx, k, func(c redis.Cmdable) redis.Cmder { return c.Del(ctx, k) }); err != nil {
 		return fmt.Errorf("redis delete: %w", err)
 	}
 	return nil
@@ -206,9 +210,12 @@ func (s *RedisStore) Delete(ctx context.Context, key string) error {
 
 // Take implements Store with GETDEL.
 func (s *RedisStore) Take(ctx context.Context, key string) ([]byte, error) {
-	ctx, cancel := bounded(ctx)
-	defer cancel()
-	v, err := s.client.GetDel(ctx, s.prefix+key).Bytes()
+	k := s.prefix + key
+	cmd, err := s.write(ctx, k, func(c redis.Cmdable) redis.Cmder { return c.GetDel(ctx, k) })
+	var v []byte
+	if err == nil {
+		v, err = cmd.(*redis.StringCmd).Bytes()
+	}
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
 	}
@@ -216,6 +223,14 @@ func (s *RedisStore) Take(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("redis take: %w", err)
 	}
 	return v, nil
+}
+
+// waitingFor is how many replicas writes wait for at most: 0 when off.
+func (s *RedisStore) waitingFor() int {
+	if s.ack == nil {
+		return 0
+	}
+	return s.ack.want
 }
 
 // Close closes the connection pool. It is safe to call more than once.

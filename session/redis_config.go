@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Enabled reports whether c selects the Redis store: its Address, Sentinel
@@ -39,6 +40,7 @@ func (c RedisConfig) validate(path string) error {
 	p.checkRedisMode(path, c)
 	p.checkRedisAuth(path, c)
 	p.checkRedisTLS(path+".tls", c.TLS)
+	p.checkRedisWait(path, c)
 	return errors.Join(p...)
 }
 
@@ -55,6 +57,8 @@ func (c RedisConfig) setKeys() []string {
 		{"db", c.DB != 0},
 		{"tls", c.TLS != (TLSConfig{})},
 		{"sentinel.master", c.Sentinel.Master != ""},
+		{"wait_replicas", c.WaitReplicas != 0},
+		{"wait_timeout", c.WaitTimeout != 0},
 	} {
 		if k.set {
 			set = append(set, k.name)
@@ -138,5 +142,19 @@ func (p *problems) checkRedisTLS(path string, c TLSConfig) {
 		if _, err := loadCAFile(c.CAFile); err != nil {
 			p.add(path+".ca_file", "%q cannot be used (%v); use a readable PEM file of CA certificates", c.CAFile, err)
 		}
+	}
+}
+
+func (p *problems) checkRedisWait(path string, c RedisConfig) {
+	if c.WaitReplicas < -1 {
+		p.add(path+".wait_replicas", "%d is not allowed; use -1 (no waiting), 0 (one replica) or a number of replicas", c.WaitReplicas)
+	}
+	if c.WaitTimeout < 0 || c.WaitTimeout > maxWaitTimeout {
+		p.add(path+".wait_timeout", "%v is out of range; use a duration from 1ms to %v (0 means %v)", c.WaitTimeout, maxWaitTimeout, DefaultWaitTimeout)
+	} else if c.WaitTimeout > 0 && c.WaitTimeout < time.Millisecond {
+		p.add(path+".wait_timeout", "%v is below WAIT's resolution; use at least 1ms", c.WaitTimeout)
+	}
+	if c.WaitReplicas == -1 && c.WaitTimeout != 0 {
+		p.add(path+".wait_timeout", "%v is set but wait_replicas is -1 (no waiting); remove one of them", c.WaitTimeout)
 	}
 }

@@ -38,7 +38,14 @@ func (s *RedisStore) AddMember(ctx context.Context, set, member string, ttl time
 	now := time.Now()
 	ms := max(ttl.Milliseconds(), 1)
 	args := []any{now.UnixMilli() + ms, member, now.UnixMilli(), ms}
-	if err := s.addMember.Run(ctx, s.client, []string{s.setKey(set)}, args...).Err(); err != nil {
+	keys := []string{s.setKey(set)}
+	_, err := s.write(ctx, keys[0], func(c redis.Cmdable) redis.Cmder {
+		if _, ok := c.(redis.Pipeliner); ok {
+			return s.addMember.Eval(ctx, c, keys, args...) // a pipeline cannot fall back from EVALSHA
+		}
+		return s.addMember.Run(ctx, c, keys, args...)
+	})
+	if err != nil {
 		return fmt.Errorf("redis add member: %w", err)
 	}
 	return nil
@@ -63,7 +70,8 @@ func (s *RedisStore) RemoveMembers(ctx context.Context, set string, members ...s
 	for i, m := range members {
 		args[i] = m
 	}
-	if err := s.client.ZRem(ctx, s.setKey(set), args...).Err(); err != nil {
+	k := s.setKey(set)
+	if _, err := s.write(ctx, k, func(c redis.Cmdable) redis.Cmder { return c.ZRem(ctx, k, args...) }); err != nil {
 		return fmt.Errorf("redis remove members: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package session
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -79,6 +80,29 @@ type Session struct {
 	ElevatedUntil time.Time `json:"elevated_until,omitzero"`
 	CreatedAt     time.Time `json:"created_at"`
 	LastActivity  time.Time `json:"last_activity"`
+	// ClientIP and UserAgent are the client's address and User-Agent at the
+	// latest issue, for the admin's list of sessions; "" when unknown.
+	ClientIP  string `json:"ip,omitempty"`
+	UserAgent string `json:"user_agent,omitempty"`
+}
+
+// maxUserAgent bounds the User-Agent a session keeps, in bytes.
+const maxUserAgent = 256
+
+// SetClient records the client's address and User-Agent (cut to 256 bytes,
+// control characters dropped), as the admin's list of sessions shows them.
+func (s *Session) SetClient(ip, userAgent string) {
+	s.ClientIP = ip
+	ua := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, userAgent)
+	if len(ua) > maxUserAgent {
+		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
+	}
+	s.UserAgent = ua
 }
 
 // Level derives the session's level from its factors: no factor is none; a

@@ -36,6 +36,7 @@ func testStore(t *testing.T, open openStore) {
 		{"SetMemberExpiry", testSetMemberExpiry},
 		{"SetsApartFromKeys", testSetsApartFromKeys},
 		{"SetMemberInvalid", testSetMemberInvalid},
+		{"Keys", testKeys},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
@@ -292,4 +293,26 @@ func testSetMemberInvalid(t *testing.T, s Store) {
 		}
 	}
 	wantMembers(t, s, "u:x")
+}
+
+// testKeys lists the live keys under a prefix and no others.
+func testKeys(t *testing.T, s Store) {
+	kl, ok := s.(keyLister)
+	if !ok {
+		t.Fatalf("%T cannot list its keys", s)
+	}
+	mustSet(t, s, "s:1", []byte("a"), time.Hour)
+	mustSet(t, s, "s:2", []byte("b"), time.Hour)
+	mustSet(t, s, "a:1", []byte("c"), time.Hour)
+	mustSet(t, s, "s:gone", []byte("d"), 50*time.Millisecond)
+	mustAddMember(t, s, "s:set", "m", time.Hour)
+	time.Sleep(100 * time.Millisecond)
+	got, err := kl.Keys(t.Context(), "s:")
+	if err != nil {
+		t.Fatalf("Keys: %v", err)
+	}
+	slices.Sort(got)
+	if want := []string{"s:1", "s:2"}; !slices.Equal(got, want) {
+		t.Errorf("Keys(s:) = %q, want %q", got, want)
+	}
 }

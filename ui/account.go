@@ -124,6 +124,7 @@ func (a *accountSessions) signIn(c echo.Context, cur current, user directory.Use
 
 // issue stores s under a new ID and deletes the browser's old session.
 func (a *accountSessions) issue(c echo.Context, cur current, s *session.Session) error {
+	s.SetClient(c.RealIP(), c.Request().UserAgent())
 	if err := a.sessions.Issue(c.Request().Context(), c.Response(), cur.oldID(), s); err != nil {
 		return internalError(err)
 	}

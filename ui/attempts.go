@@ -144,6 +144,9 @@ func (r *regulator) bannedAddress(ip string) bool {
 	if r.max <= 0 {
 		return false
 	}
+	if r.shared != nil {
+		return r.shared.banned(r.ipKey(ip))
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.isBanned(r.ipKey(ip), r.now())
@@ -154,6 +157,9 @@ func (r *regulator) bannedAddress(ip string) bool {
 func (r *regulator) failAddress(ip string) bool {
 	if r.max <= 0 {
 		return false
+	}
+	if r.shared != nil {
+		return r.shared.fail([]string{r.ipKey(ip)}, nil)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -217,7 +217,7 @@ func (h *Handler) addCeremonies(cfg Config, d dependencies, reg *regulator, rec 
 	h.passkey = &passkeyLogin{accounts: acc, rp: d.rp, ceremonies: cs, attempts: att, now: now}
 	h.secondStep = &secondFactor{accounts: acc, rp: d.rp, ceremonies: cs, attempts: att, now: now}
 	h.identity = &identity{
-		accounts: acc, states: d.sessions, notifier: d.notifier, limiter: newSendLimiter(now),
+		accounts: acc, states: d.sessions, notifier: d.notifier, limiter: d.codeLimit(now),
 		cfg: cfg.Identity, rpName: cfg.RPName, now: now, rec: rec, logger: logger,
 	}
 	h.credentials = &credentialsAPI{accounts: acc, rp: d.rp, ceremonies: cs, audit: d.records, logger: logger}

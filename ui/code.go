@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"math/big"
@@ -36,7 +37,7 @@ const (
 )
 
 // sendLimiter counts the codes sent per user in a sliding window, in memory
-// and per process like the regulator. It remembers at most maxRegulated users,
+// and per process (one node; see codeLimit for several). It remembers at most maxRegulated users,
 // dropping those whose sends all left the window first, then any.
 type sendLimiter struct {
 	max    int
@@ -53,7 +54,11 @@ func newSendLimiter(now func() time.Time) *sendLimiter {
 
 // allow records a send to user and reports whether it is within the limit.
 // A refused send is not recorded.
-func (l *sendLimiter) allow(user string) bool {
+func (l *sendLimiter) allow(_ context.Context, user string) (bool, error) {
+	return l.admit(user), nil
+}
+
+func (l *sendLimiter) admit(user string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()

@@ -152,7 +152,11 @@
 //     without 0, O, 1, I and L, from crypto/rand; kept only as a SHA-256 under
 //     the session that asked, compared in constant time, valid for
 //     identity.code_lifetime, once, and for at most 5 wrong guesses. At most 3
-//     codes per user are sent in any 10 minutes (per process).
+//     codes per user are sent in any 10 minutes (per process on the embedded
+//     store; over every replica when sessions are on Redis).
+//   - With sessions on Redis, regulation (reservations, failures, bans) and
+//     the count of codes sent live there (session.Manager.SharedAttempts,
+//     SharedWindow), so that replicas count together; otherwise in memory.
 //   - The audit trail records every sign-in of a user the users file knows
 //     (method, result, credential, address, user agent), clone warnings,
 //     credentials added, renamed and deleted, invites redeemed, identity codes

@@ -74,6 +74,10 @@ type dependencies struct {
 	notifier notify.Notifier
 	rp       relyingParty
 	records  records
+	// window and attempts, when not nil, are the counts that every replica
+	// shares (Redis); nil: this process counts alone.
+	window   session.Window
+	attempts session.Attempts
 	// probes are the stores GET /api/ready asks; none: always ready.
 	probes  []probe
 	metrics Metrics
@@ -132,6 +136,12 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
 	d := dependencies{sessions: deps.Sessions, users: deps.Users, notifier: deps.Notifier, rp: deps.RP, records: deps.Store,
 		probes:  []probe{{"database", deps.Store}, {"sessions", deps.Sessions}},
 		metrics: deps.Metrics}
+	if w, ok := deps.Sessions.SharedWindow(); ok {
+		d.window = w
+	}
+	if a, ok := deps.Sessions.SharedAttempts(); ok {
+		d.attempts = a
+	}
 	return newHandler(cfg, d, logger, time.Now)
 }
 
@@ -150,6 +160,9 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 		return nil, err
 	}
 	reg := newRegulator(cfg.Regulation, now)
+	if d.attempts != nil {
+		reg.share(d.attempts, logger)
+	}
 	rec := newRecorder(d.records, d.metrics, logger)
 	draining, drain := context.WithCancel(context.Background())
 	h := &Handler{

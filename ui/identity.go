@@ -39,7 +39,7 @@ type identity struct {
 	accounts *accountSessions
 	states   stateStore
 	notifier notify.Notifier
-	limiter  *sendLimiter
+	limiter  codeLimit
 	cfg      IdentityConfig
 	rpName   string
 	now      func() time.Time
@@ -87,7 +87,11 @@ func (id *identity) code(c echo.Context) error {
 	if user.Email == "" {
 		return errNoEmail
 	}
-	if !id.limiter.allow(user.Username) {
+	allowed, err := id.limiter.allow(c.Request().Context(), user.Username)
+	if err != nil {
+		return internalError(fmt.Errorf("counting codes sent: %w", err))
+	}
+	if !allowed {
 		return errTooManyCodes
 	}
 	code, err := newCode(id.cfg.CodeLength)

@@ -148,6 +148,7 @@ func (l *login) signIn(c echo.Context, domain session.Domain, user directory.Use
 	if cur == nil {
 		oldID = ""
 	}
+	s.SetClient(c.RealIP(), c.Request().UserAgent())
 	if err := l.sessions.Issue(ctx, c.Response(), oldID, s); err != nil {
 		return nil, internalError(err)
 	}

@@ -25,9 +25,10 @@ const maxRegulated = 65536
 // once they have failed the ban refuses even the right password.
 //
 // Decisions, since the contract leaves them open:
-//   - State lives in memory, per process: a restart forgets it, and several
-//     replicas each count on their own. This keeps the sign-in path free of
-//     writes to the shared bbolt file.
+//   - State lives in memory, per process, on one node: a restart forgets it.
+//     This keeps the sign-in path free of writes to the bbolt file. With
+//     sessions on Redis it lives there (share), so that every replica counts
+//     together.
 //   - The window is fixed, starting at the first failure of a key; after Window
 //     without reaching the limit the count starts again.
 //   - A success resets the user's count, never the address's: one valid account
@@ -42,6 +43,9 @@ type regulator struct {
 	v6bits int // the prefix length that makes one IPv6 client
 	limit  int
 	now    func() time.Time
+	// shared, when not nil, holds the counts, bans and reservations instead
+	// of this process's memory (several replicas on Redis; see share).
+	shared *sharedRegulation
 
 	mu    sync.Mutex
 	order *list.List // of *regulated, most recently touched first
@@ -98,6 +102,9 @@ func (r *regulator) banned(username, ip string) bool {
 	if r.max <= 0 {
 		return false
 	}
+	if r.shared != nil {
+		return r.shared.banned(userKey(username), r.ipKey(ip))
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
@@ -108,6 +115,9 @@ func (r *regulator) banned(username, ip string) bool {
 func (r *regulator) fail(username, ip string) bool {
 	if r.max <= 0 {
 		return false
+	}
+	if r.shared != nil {
+		return r.shared.fail([]string{userKey(username), r.ipKey(ip)}, nil)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -120,6 +130,10 @@ func (r *regulator) fail(username, ip string) bool {
 // succeed forgets the failures of username.
 func (r *regulator) succeed(username string) {
 	if r.max <= 0 {
+		return
+	}
+	if r.shared != nil {
+		r.shared.release([]string{userKey(username)}, nil, true)
 		return
 	}
 	r.mu.Lock()

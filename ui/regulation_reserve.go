@@ -57,6 +57,7 @@ func checkContext(ctx, draining context.Context) (context.Context, context.Cance
 type reservation struct {
 	r    *regulator
 	keys []string // nil when regulation is disabled
+	ids  []string // the shared store's reservations, one per key; nil in memory
 }
 
 // reserve takes a reservation for a guess of username's secret from ip before
@@ -67,6 +68,9 @@ type reservation struct {
 func (r *regulator) reserve(ctx context.Context, username, ip string) (*reservation, error) {
 	if r.max <= 0 {
 		return &reservation{r: r}, nil
+	}
+	if r.shared != nil {
+		return r.reserveShared(ctx, username, ip)
 	}
 	keys := []string{userKey(username), r.ipKey(ip)}
 	for {
@@ -144,6 +148,9 @@ func (r *regulator) full(key string, now time.Time) bool {
 // fail ends the reservation with a failure of every key and reports whether
 // it started a ban.
 func (v *reservation) fail() bool {
+	if v.ids != nil {
+		return v.endShared(func() bool { return v.r.shared.fail(v.keys, v.ids) })
+	}
 	return v.end(func(now time.Time) bool {
 		started := false
 		for _, k := range v.keys {
@@ -156,6 +163,10 @@ func (v *reservation) fail() bool {
 // succeed ends the reservation and forgets the user's failures, never the
 // address's. A ban that a concurrent guess started stays.
 func (v *reservation) succeed() {
+	if v.ids != nil {
+		v.endShared(func() bool { v.r.shared.release(v.keys, v.ids, true); return false })
+		return
+	}
 	v.end(func(time.Time) bool {
 		if el, ok := v.r.byKey[v.keys[0]]; ok {
 			rec := el.Value.(*regulated)
@@ -167,7 +178,23 @@ func (v *reservation) succeed() {
 
 // cancel ends the reservation without counting anything: the guess was not
 // checked, or failed on the server's side.
-func (v *reservation) cancel() { v.end(func(time.Time) bool { return false }) }
+func (v *reservation) cancel() {
+	if v.ids != nil {
+		v.endShared(func() bool { v.r.shared.release(v.keys, v.ids, false); return false })
+		return
+	}
+	v.end(func(time.Time) bool { return false })
+}
+
+// endShared ends a reservation of the shared store once.
+func (v *reservation) endShared(then func() bool) bool {
+	if v.keys == nil {
+		return false
+	}
+	ended := then()
+	v.keys, v.ids = nil, nil
+	return ended
+}
 
 // end releases the reservation of every key, applies then, and wakes the
 // guesses waiting for a place under those keys.

@@ -68,8 +68,10 @@
 //     another user", "passkey state"; TestPasskeyRefusals "login state"].
 //   - The state has not expired: it carries its own expiry, Begin's time plus
 //     the timeout [TestLoginState "expired state"].
-//   - The challenge was not offered to Finish before in this process
-//     [TestLoginState "replayed state"; TestPasskeyRefusals "replayed state"].
+//   - The challenge was not offered to Finish before in this process, or by
+//     any replica when a ReplayGuard is shared (ShareReplayGuard; a failing
+//     guard fails the Finish) [TestLoginState "replayed state";
+//     TestPasskeyRefusals "replayed state"; TestSharedReplayGuard].
 //   - The credential JSON and its base64url fields decode
 //     [TestLoginMalformed; FuzzFinishLogin; FuzzFinishPasskeyLogin].
 //   - The signed client data names the state's challenge [TestLoginState
@@ -138,7 +140,8 @@
 // # Caveats
 //
 //   - The state's single use rests on the caller's TakeState. The set of used
-//     challenges kept here is per process and only a second line of defence.
+//     challenges is only a second line of defence: per process, or shared by
+//     every replica after ShareReplayGuard.
 //   - Without attestation (attestation: none, the default) the AAGUID is the
 //     authenticator's own claim: aaguids.permit/deny and the metadata status
 //     then keep honest authenticators out, not forged ones. Under a permit

@@ -59,7 +59,7 @@ func (r *RP) BeginLogin(ctx context.Context, user string) (Options, []byte, erro
 // FinishLogin verifies the browser's answer to the state BeginLogin returned
 // for user, and records the use. See the package documentation for every check.
 func (r *RP) FinishLogin(ctx context.Context, user string, rawState, credential []byte) (Assertion, error) {
-	st, err := r.openState(rawState, ceremonyLogin, user)
+	st, err := r.openState(ctx, rawState, ceremonyLogin, user)
 	if err != nil {
 		return Assertion{}, err
 	}
@@ -108,7 +108,7 @@ func (r *RP) FinishPasskeyLogin(ctx context.Context, rawState, credential []byte
 	if !r.PasskeyLogin() {
 		return "", Assertion{}, ErrPasskeyLoginDisabled
 	}
-	st, err := r.openState(rawState, ceremonyPasskey, "")
+	st, err := r.openState(ctx, rawState, ceremonyPasskey, "")
 	if err != nil {
 		return "", Assertion{}, err
 	}

@@ -93,7 +93,7 @@ func (r *RP) FinishEnrollment(ctx context.Context, user string, rawState, creden
 func (r *RP) finishRegistration(ctx context.Context, user string, rawState, credential []byte, description string,
 	save func(store.Credential) error,
 ) (Summary, error) {
-	st, err := r.openState(rawState, ceremonyRegistration, user)
+	st, err := r.openState(ctx, rawState, ceremonyRegistration, user)
 	if err != nil {
 		return Summary{}, err
 	}

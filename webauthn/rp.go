@@ -51,6 +51,7 @@ type RP struct {
 	permit   map[uuid.UUID]bool
 	deny     map[uuid.UUID]bool
 	spent    *spentSet
+	guard    ReplayGuard // nil: spent, in memory
 	now      func() time.Time
 	stateTTL time.Duration
 }

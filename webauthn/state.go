@@ -1,7 +1,9 @@
 package webauthn
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
@@ -50,7 +52,7 @@ func (st state) encode() ([]byte, error) { return json.Marshal(st) }
 // openState decodes raw and checks that it is for ceremony c and user, that it
 // has not expired and that its challenge was never offered to Finish before.
 // A challenge counts as used from here on, whatever the outcome.
-func (r *RP) openState(raw []byte, c ceremony, user string) (state, error) {
+func (r *RP) openState(ctx context.Context, raw []byte, c ceremony, user string) (state, error) {
 	var st state
 	if err := json.Unmarshal(raw, &st); err != nil || st.Session.Challenge == "" {
 		return state{}, ErrChallengeExpired.withf("unreadable ceremony state")
@@ -62,10 +64,41 @@ func (r *RP) openState(raw []byte, c ceremony, user string) (state, error) {
 	if !now.Before(st.Expires) {
 		return state{}, ErrChallengeExpired.withf("state expired at %s", st.Expires.Format(time.RFC3339))
 	}
-	if !r.spent.use(st.Session.Challenge, st.Expires, now) {
+	fresh, err := r.useChallenge(ctx, st.Session.Challenge, st.Expires, now)
+	if err != nil {
+		return state{}, err
+	}
+	if !fresh {
 		return state{}, ErrChallengeExpired.withf("challenge already used")
 	}
 	return st, nil
+}
+
+// ReplayGuard records keys once across every replica (Redis); see
+// RP.ShareReplayGuard.
+type ReplayGuard interface {
+	// Claim records key for ttl and reports whether it was not recorded yet.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// ShareReplayGuard makes Finish record the challenges it has seen in g, which
+// every replica shares, instead of in this process's memory. Call it before
+// the RP serves.
+func (r *RP) ShareReplayGuard(g ReplayGuard) {
+	r.guard = g
+}
+
+// useChallenge records challenge as seen until expires and reports whether
+// it was new: in the shared guard when there is one, in memory otherwise.
+func (r *RP) useChallenge(ctx context.Context, challenge string, expires, now time.Time) (bool, error) {
+	if r.guard == nil {
+		return r.spent.use(challenge, expires, now), nil
+	}
+	fresh, err := r.guard.Claim(ctx, "challenge:"+challenge, expires.Sub(now))
+	if err != nil {
+		return false, fmt.Errorf("recording the challenge: %w", err)
+	}
+	return fresh, nil
 }
 
 // spentSet remembers the challenges Finish has seen until they expire. The

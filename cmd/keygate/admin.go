@@ -30,6 +30,7 @@ type admin interface {
 	Reset(ctx context.Context, user string) (int, error)
 	ClearWarning(ctx context.Context, user, id string) error
 	ImportCredentials(ctx context.Context, items []importItem) ([]string, error)
+	sessionAdmin
 	Audit(ctx context.Context, user string, since time.Time) ([]auditRow, error)
 	tokenAdmin
 }
@@ -56,6 +57,7 @@ type localAdmin struct {
 	store  *store.Store
 	users  userLookup
 	portal *url.URL
+	localSessions
 }
 
 var _ admin = (*localAdmin)(nil)
@@ -109,11 +111,15 @@ func (a *localAdmin) DeleteCredential(ctx context.Context, user, id string) erro
 	return a.record(ctx, user, "credential_deleted", raw)
 }
 
-// Reset removes all of the user's credentials.
+// Reset removes all of the user's credentials and ends their sessions, so
+// that no browser signed in with a lost key stays signed in.
 func (a *localAdmin) Reset(ctx context.Context, user string) (int, error) {
 	n, err := a.store.DeleteUserCredentials(ctx, user)
 	if err != nil {
 		return n, err
+	}
+	if _, err := a.m.EndUser(ctx, user); err != nil {
+		return n, fmt.Errorf("credentials deleted, but: %w", err)
 	}
 	return n, a.record(ctx, user, "credentials_reset", nil)
 }

@@ -84,6 +84,7 @@ func adminMux(a admin) *http.ServeMux {
 		answer(w, struct{}{}, a.ClearWarning(r.Context(), r.PathValue("user"), r.PathValue("id")))
 	})
 	mux.HandleFunc("GET /backup", backupHandler(a))
+	sessionRoutes(mux, a)
 	mux.HandleFunc("GET /audit", func(w http.ResponseWriter, r *http.Request) {
 		var since time.Time
 		if v := r.URL.Query().Get("since"); v != "" {

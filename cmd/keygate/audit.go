@@ -151,6 +151,9 @@ var errNoDaemon = errors.New("no keygate daemon answers and no database exists")
 // requireDatabase refuses an admin command whose database file does not exist,
 // naming where it looked.
 func requireDatabase(cfg store.Config, socket string) error {
+	if cfg.Postgres.Enabled() {
+		return nil // the server is there or store.Open says it is not; it creates no file
+	}
 	path := cfg.Path
 	if path == "" {
 		path = store.DefaultPath

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keygate/keygate/config"
 	"github.com/keygate/keygate/directory"
+	"github.com/keygate/keygate/session"
 	"github.com/keygate/keygate/store"
 )
 
@@ -60,7 +61,7 @@ func credentials(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "deleted %d credential(s) of %s\n", deleted, first)
+			fmt.Fprintf(stdout, "deleted %d credential(s) of %s and ended their sessions\n", deleted, first)
 		case "delete":
 			if err := a.DeleteCredential(ctx, first, rest[0]); err != nil {
 				return err
@@ -144,6 +145,16 @@ func withAdminConfig(ctx context.Context, cfg *config.Config, stderr io.Writer, 
 		return err
 	}
 	defer st.Close()
+	sessionStore, err := newSessionStore(cfg.Session, st, quietLogger(stderr))
+	if err != nil {
+		return err
+	}
+	sessions, err := session.NewManager(cfg.Session, sessionStore, quietLogger(stderr))
+	if err != nil {
+		sessionStore.Close()
+		return err
+	}
+	defer sessions.Close()
 	users, err := directory.New(cfg.Users, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
@@ -152,5 +163,5 @@ func withAdminConfig(ctx context.Context, cfg *config.Config, stderr io.Writer, 
 	if err != nil {
 		return err
 	}
-	return fn(&localAdmin{store: st, users: users, portal: portal})
+	return fn(&localAdmin{store: st, users: users, portal: portal, localSessions: localSessions{sessions}})
 }

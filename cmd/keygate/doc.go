@@ -5,6 +5,7 @@
 //	keygate hash-password                read a password from stdin, print its argon2id hash
 //	keygate invite USER [--config FILE]  print a one-time enrollment URL for USER
 //	keygate credentials list|delete|reset ...  manage WebAuthn credentials
+//	keygate sessions list [USER] [--json]  list sessions; revoke USER [--id ID] | --all ends them
 //	keygate import-credentials FILE      import a WebAuthn export in the common YAML form
 //	keygate migrate-storage --from FILE --to FILE [--replace]  copy the store between backends
 //	keygate backup FILE [--config FILE]  write a consistent copy of the live bbolt file
@@ -14,8 +15,10 @@
 //	keygate version                      print the stamped version and the build information
 //
 // The admin commands talk to the running daemon over admin.sock beside the
-// database; with no daemon they open the database file themselves, and with
+// database; with no daemon they open the database file themselves (the
+// sessions commands go to Redis directly when sessions are there), and with
 // no database file either they refuse rather than create an empty one.
+// credentials reset also ends the user's sessions.
 //
 // With server.metrics_address set, serve also serves GET /metrics there, from
 // the internal/metrics registry that it hands to authz and ui. go-redis's

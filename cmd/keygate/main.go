@@ -27,6 +27,8 @@ Usage:
   keygate credentials delete USER ID     delete one credential
   keygate credentials reset USER         delete all of USER's credentials
   keygate credentials clear-warning USER ID   clear a credential's clone warning
+  keygate sessions list [USER] [--json]  list USER's sessions (everyone's without USER)
+  keygate sessions revoke USER [--id ID] | --all   end one, all of USER's, or every session
   keygate import-credentials FILE [--config FILE]   import a WebAuthn export (YAML), U2F keys included
   keygate migrate-storage --from FILE --to FILE [--replace]   copy the store between two configs' storage
   keygate backup FILE [--config FILE]    write a consistent copy of the bbolt file, live or not
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return invite(ctx, args, stdout, stderr)
 	case "credentials":
 		return credentials(ctx, args, stdout, stderr)
+	case "sessions":
+		return sessions(ctx, args, stdout, stderr)
 	case "import-credentials":
 		return importCredentials(ctx, args, stdout, stderr)
 	case "migrate-storage":

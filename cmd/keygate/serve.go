@@ -194,6 +194,9 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	if err != nil {
 		return nil, err
 	}
+	if once, ok := a.sessions.SharedOnce(); ok {
+		rp.ShareReplayGuard(once) // replicas refuse a challenge any of them has seen
+	}
 	deps := ui.Deps{Sessions: a.sessions, Users: a.users, Notifier: notifier, RP: rp, Store: a.store}
 	a.instrument(gate, &deps, sessionStoreName(cfg.Session))
 	portal, err := ui.New(cfg.UI(), deps, logger)
@@ -202,7 +205,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	}
 	primary := a.sessions.Domains()[0].PortalURL
 	a.portal = primary.String()
-	a.admin = &localAdmin{store: a.store, users: a.users, portal: primary}
+	a.admin = &localAdmin{store: a.store, users: a.users, portal: primary, localSessions: localSessions{a.sessions}}
 	a.echo, err = newEcho(cfg.Authz(), logger)
 	if err != nil {
 		return nil, err

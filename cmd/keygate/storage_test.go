@@ -16,49 +16,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/descope/virtualwebauthn"
-
 	"github.com/keygate/keygate/internal/testenv"
 	"github.com/keygate/keygate/store"
 )
 
-// passkeyDevice is a platform authenticator holding one passkey.
-type passkeyDevice struct {
-	auth virtualwebauthn.Authenticator
-	cred virtualwebauthn.Credential
-	rp   virtualwebauthn.RelyingParty
-}
+// newPasskeyDevice is a passkey for the embedded default's relying party.
+func newPasskeyDevice() *testenv.Passkey { return testenv.NewPasskey("localhost", embeddedPortal) }
 
-func newPasskeyDevice() *passkeyDevice {
-	return &passkeyDevice{
-		auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{
-			Transports: []virtualwebauthn.Transport{virtualwebauthn.TransportInternal},
-		}),
-		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2),
-		rp:   virtualwebauthn.RelyingParty{ID: "localhost", Name: "Keygate", Origin: embeddedPortal},
-	}
-}
-
-func (d *passkeyDevice) attest(t *testing.T, options []byte) json.RawMessage {
+// mustAttest answers registration options with d, failing the test on error.
+func mustAttest(t *testing.T, d *testenv.Passkey, options []byte) json.RawMessage {
 	t.Helper()
-	parsed, err := virtualwebauthn.ParseAttestationOptions(string(options))
+	cred, err := d.Attest(options)
 	if err != nil {
-		t.Fatalf("registration options %s: %v", options, err)
+		t.Fatal(err)
 	}
-	d.auth.Options.UserHandle = []byte(parsed.UserID)
-	d.auth.Options.ClientExtensionResults = map[string]any{"credProps": map[string]any{"rk": true}}
-	defer func() { d.auth.Options.ClientExtensionResults = nil }()
-	return json.RawMessage(virtualwebauthn.CreateAttestationResponse(d.rp, d.auth, d.cred, *parsed))
+	return cred
 }
 
-func (d *passkeyDevice) assert(t *testing.T, options []byte) json.RawMessage {
+// mustAssert answers sign-in options with d, failing the test on error.
+func mustAssert(t *testing.T, d *testenv.Passkey, options []byte) json.RawMessage {
 	t.Helper()
-	parsed, err := virtualwebauthn.ParseAssertionOptions(string(options))
+	cred, err := d.Assert(options)
 	if err != nil {
-		t.Fatalf("sign-in options %s: %v", options, err)
+		t.Fatal(err)
 	}
-	d.cred.Counter++
-	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(d.rp, d.auth, d.cred, *parsed))
+	return cred
 }
 
 // storageConfig writes a daemon config whose storage section is storage and
@@ -142,7 +124,7 @@ func runCommand(t *testing.T, args ...string) string {
 }
 
 // enroll redeems an invite for alice with d through the daemon at addr.
-func enroll(t *testing.T, addr, cfg string, d *passkeyDevice) {
+func enroll(t *testing.T, addr, cfg string, d *testenv.Passkey) {
 	t.Helper()
 	link := regexp.MustCompile(`http://\S+/enroll\?token=\S+`).FindString(runCommand(t, "invite", "alice", "--config", cfg))
 	u, err := url.Parse(link)
@@ -155,21 +137,21 @@ func enroll(t *testing.T, addr, cfg string, d *passkeyDevice) {
 	if status != http.StatusOK {
 		t.Fatalf("enroll options = %d %s", status, opts)
 	}
-	if status, body := c.do(t, http.MethodPost, "/api/enroll", map[string]any{"token": token, "credential": d.attest(t, opts)}); status != http.StatusOK {
+	if status, body := c.do(t, http.MethodPost, "/api/enroll", map[string]any{"token": token, "credential": mustAttest(t, d, opts)}); status != http.StatusOK {
 		t.Fatalf("enroll = %d %s", status, body)
 	}
 }
 
 // signIn signs in with d's passkey through the daemon at addr, in a fresh
 // browser, and checks the portal then reports alice signed in.
-func signIn(t *testing.T, addr string, d *passkeyDevice) {
+func signIn(t *testing.T, addr string, d *testenv.Passkey) {
 	t.Helper()
 	c := newPortalClient(t, map[string]string{"localhost:9091": addr})
 	status, opts := c.do(t, http.MethodPost, "/api/login/passkey/options", map[string]any{})
 	if status != http.StatusOK {
 		t.Fatalf("passkey options = %d %s", status, opts)
 	}
-	if status, body := c.do(t, http.MethodPost, "/api/login/passkey", map[string]any{"credential": d.assert(t, opts)}); status != http.StatusOK {
+	if status, body := c.do(t, http.MethodPost, "/api/login/passkey", map[string]any{"credential": mustAssert(t, d, opts)}); status != http.StatusOK {
 		t.Fatalf("passkey sign-in = %d %s", status, body)
 	}
 	_, body := c.do(t, http.MethodGet, "/api/session", nil)

@@ -105,12 +105,13 @@ type storeCheck struct {
 
 // report is everything one invocation measured.
 type report struct {
-	idle    *idleRSS
-	attack  *attackCheck
-	rows    []row
-	store   *storeCheck
-	signins *signinCheck
-	flood   *floodCheck
+	sessions int // of the many-sessions scenarios
+	idle     *idleRSS
+	attack   *attackCheck
+	rows     []row
+	store    *storeCheck
+	signins  *signinCheck
+	flood    *floodCheck
 }
 
 func (b *bench) wants(name string) bool { return !b.opts.skip[name] }
@@ -149,7 +150,7 @@ func (b *bench) prepare(ctx context.Context) (err error) {
 // skipping what -skip names. It stops every server as soon as no scenario left
 // needs it.
 func (b *bench) run(ctx context.Context) *report {
-	rep := &report{}
+	rep := &report{sessions: b.opts.sessions}
 	s, ts := b.startServers(ctx)
 	b.runRounds(ctx, ts)
 	for _, t := range ts {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 )
 
 // The throughput scenarios (baseline, embedded, nginx, redis) run in rounds: all
@@ -74,7 +75,7 @@ func (b *bench) startServers(ctx context.Context) (*servers, []*throughput) {
 		bl, err := b.startBaseline(ctx)
 		s.baseline = bl.proc
 		byName[scBaseline] = &throughput{row: row{name: scBaseline, label: "baseline: Go handler, one session", err: err}, target: bl.hot, pid: bl.pid()}
-		byName[scManyBaseline] = &throughput{row: row{name: scManyBaseline, label: "baseline: Go handler, 10,000 sessions", err: err}, target: bl.many, pid: bl.pid()}
+		byName[scManyBaseline] = &throughput{row: row{name: scManyBaseline, label: "baseline: Go handler, " + b.manyLabel(), err: err}, target: bl.many, pid: bl.pid()}
 		t := &throughput{row: row{name: scNginxBaseline, label: "nginx auth_request -> baseline", err: err}, pid: bl.pid()}
 		if err == nil && b.wants(scNginxBaseline) {
 			s.nginxBase, t.target, t.row.err = b.startNginx(ctx, "nginx-baseline", bl.addr, bl.hot.header.Get("Cookie"))
@@ -85,7 +86,7 @@ func (b *bench) startServers(ctx context.Context) (*servers, []*throughput) {
 		kg, err := b.startKeygate(ctx, "embedded", "", true)
 		s.embedded = kg
 		byName[scEmbedded] = keygateThroughput(scEmbedded, "keygate forward-auth, embedded, one session", kg, err)
-		byName[scManyEmbedded] = b.manyThroughput(ctx, scManyEmbedded, "keygate forward-auth, embedded, 10,000 sessions", kg, err)
+		byName[scManyEmbedded] = b.manyThroughput(ctx, scManyEmbedded, "keygate forward-auth, embedded, "+b.manyLabel(), kg, err)
 		// nginx asks Keygate, whose RSS is the one that matters.
 		t := &throughput{row: row{name: scNginx, label: "nginx auth_request -> keygate, embedded", keygate: true, err: err}}
 		if err == nil && b.wants(scNginx) {
@@ -100,7 +101,7 @@ func (b *bench) startServers(ctx context.Context) (*servers, []*throughput) {
 			s.onRedis, s.redisErr = b.startKeygate(ctx, "redis", s.redisAddr, true)
 		}
 		byName[scRedis] = keygateThroughput(scRedis, "keygate forward-auth, Redis, one session", s.onRedis, s.redisErr)
-		byName[scManyRedis] = b.manyThroughput(ctx, scManyRedis, "keygate forward-auth, Redis, 10,000 sessions", s.onRedis, s.redisErr)
+		byName[scManyRedis] = b.manyThroughput(ctx, scManyRedis, "keygate forward-auth, Redis, "+b.manyLabel(), s.onRedis, s.redisErr)
 	}
 	var ts []*throughput
 	for _, name := range b.opts.wanted(throughputScenarios) {
@@ -111,6 +112,18 @@ func (b *bench) startServers(ctx context.Context) (*servers, []*throughput) {
 		ts = append(ts, t)
 	}
 	return s, ts
+}
+
+// manyLabel names the many-sessions scenarios' load: "10,000 sessions".
+func (b *bench) manyLabel() string { return thousands(b.opts.sessions) + " sessions" }
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // keygateThroughput is the forward-auth scenario of daemon kg with its one

@@ -44,6 +44,7 @@ type BoltStore struct {
 	db     BoltFile
 	logger *slog.Logger
 	now    func() time.Time
+	group  groupCommit // Set's writes, committed together (bolt_group.go)
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -108,10 +109,7 @@ func (s *BoltStore) Set(ctx context.Context, key string, value []byte, ttl time.
 	record := make([]byte, boltHeader+len(value))
 	binary.BigEndian.PutUint64(record, uint64(s.now().Add(ttl).UnixNano()))
 	copy(record[boltHeader:], value)
-	err := s.update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(boltBucket).Put([]byte(key), record)
-	})
-	if err != nil {
+	if err := s.put([]byte(key), record); err != nil {
 		return fmt.Errorf("bolt set: %w", err)
 	}
 	return nil

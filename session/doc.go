@@ -44,8 +44,9 @@
 // require.
 //
 // Sessions live in a Store: BoltStore, a bucket of the bbolt file Keygate
-// already keeps, for one instance; RedisStore (standalone, Sentinel or Cluster)
-// for several. Config.Validate checks the session section of the config file.
+// already keeps, for one instance (concurrent writes share one transaction and
+// its sync, and each returns once committed); RedisStore (standalone, Sentinel
+// or Cluster) for several. Config.Validate checks the session section of the config file.
 //
 // # The session cache
 //
@@ -53,7 +54,8 @@
 // returned in memory, by the hash of their ID, for CacheTTL (1 s): within it a
 // check costs no store round trip and no decoding. The activity record rides
 // along, so a cached check reads nothing; activity is still written when due,
-// coalesced as below. The cache holds at most 100,000 sessions (about 1 KB
+// coalesced as below. A miss reads the session and its activity record in one
+// round trip when the store can (Redis: a pipeline of two GETs). The cache holds at most 100,000 sessions (about 1 KB
 // each), drops stale ones as it goes, and evicts at random when full.
 //
 // How stale an answer can be:

@@ -152,13 +152,17 @@ func (m *Manager) loadStored(ctx context.Context, h hashedID, d Domain, now time
 	ctx, cancel := context.WithTimeout(ctx, StoreDeadline)
 	defer cancel()
 	epoch := m.cache.epoch(h)
-	s, err := m.read(ctx, h)
+	s, activity, fetched, err := m.readBoth(ctx, h)
 	if err != nil || s == nil || s.Domain != d.Name || !now.Before(m.expiresAt(s)) {
 		return nil, err
 	}
 	e := newCached(s, now)
 	if m.tracksActivity(s) {
-		if err := m.readActivity(ctx, h, e); err != nil {
+		if fetched {
+			if t, ok := decodeTime(activity); ok {
+				e.noteActivity(t)
+			}
+		} else if err := m.readActivity(ctx, h, e); err != nil {
 			return nil, err
 		}
 		if m.idle(e, now) {
@@ -192,12 +196,17 @@ func (m *Manager) read(ctx context.Context, h hashedID) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading session: %w", err)
 	}
+	return m.decode(data), nil
+}
+
+// decode returns the stored session data, or nil when it is unreadable.
+func (m *Manager) decode(data []byte) *Session {
 	var s Session
 	if err := json.Unmarshal(data, &s); err != nil {
 		m.logger.Warn("ignoring unreadable stored session", "error", err)
-		return nil, nil
+		return nil
 	}
-	return &s, nil
+	return &s
 }
 
 // remembered reports whether s lives under the remember-me rules: it asked for

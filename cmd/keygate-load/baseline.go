@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -17,10 +18,6 @@ import (
 // baselineCommand is the hidden first argument that makes this binary the
 // baseline server instead of the load tool.
 const baselineCommand = "baseline-server"
-
-// baselineSessions is how many other sessions the baseline's map holds besides
-// the one the load uses, so that the lookup is in a map of realistic size.
-const baselineSessions = 10_000
 
 // identity is what the baseline answers for a known cookie.
 type identity struct {
@@ -53,16 +50,23 @@ func (b *baseline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// serveBaseline runs the baseline server: args are the address, the cookie name
-// and the cookie value of the one session the load sends. It returns the exit code.
+// serveBaseline runs the baseline server: args are the address, the cookie name,
+// the cookie value of the one session the hot scenarios send, and a file of the
+// Cookie header values (name=value) the many-sessions scenario sends. It returns
+// the exit code.
 func serveBaseline(args []string) int {
-	if len(args) != 3 {
-		fmt.Fprintf(os.Stderr, "usage: keygate-load %s ADDR COOKIE_NAME COOKIE_VALUE\n", baselineCommand)
+	if len(args) != 4 {
+		fmt.Fprintf(os.Stderr, "usage: keygate-load %s ADDR COOKIE_NAME COOKIE_VALUE COOKIES_FILE\n", baselineCommand)
 		return 2
 	}
-	b := &baseline{cookie: args[1], sessions: make(map[string]identity, baselineSessions+1)}
-	for range baselineSessions {
-		b.sessions[randomToken()] = identity{user: "someone", groups: "users", email: "someone@example.test", name: "Someone"}
+	many, err := readLines(args[3])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "baseline: %v\n", err)
+		return 1
+	}
+	b := &baseline{cookie: args[1], sessions: make(map[string]identity, len(many)+1)}
+	for _, c := range many {
+		b.sessions[strings.TrimPrefix(c, args[1]+"=")] = manyIdentity
 	}
 	b.sessions[args[2]] = loadIdentity
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -76,26 +80,51 @@ func serveBaseline(args []string) int {
 	return 0
 }
 
+// baselineServer is the running baseline and the requests its scenarios send.
+type baselineServer struct {
+	proc      *proc
+	addr      string
+	hot, many target
+}
+
+// pid returns the baseline's process ID, 0 when it did not start.
+func (bl *baselineServer) pid() int {
+	if bl.proc == nil {
+		return 0
+	}
+	return bl.proc.pid()
+}
+
 // startBaseline starts this binary as the baseline server, in its own process like
-// Keygate, and returns it with the target that the load sends it.
-func (b *bench) startBaseline(ctx context.Context) (*proc, target, error) {
+// Keygate and pinned like it, with one hot session and -sessions others.
+func (b *bench) startBaseline(ctx context.Context) (*baselineServer, error) {
+	bl := &baselineServer{}
 	self, err := os.Executable()
 	if err != nil {
-		return nil, target{}, fmt.Errorf("finding this binary: %w", err)
+		return bl, fmt.Errorf("finding this binary: %w", err)
 	}
 	port, err := freePort()
 	if err != nil {
-		return nil, target{}, err
+		return bl, err
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	bl.addr = "127.0.0.1:" + strconv.Itoa(port)
+	many := make([]string, b.opts.sessions)
+	for i := range many {
+		many[i] = cookieName + "=" + randomToken()
+	}
+	file := filepath.Join(b.dir, "baseline-cookies.txt")
+	if err := writeLines(file, many); err != nil {
+		return bl, err
+	}
 	value := randomToken()
-	cmd := exec.Command(self, baselineCommand, addr, cookieName, value)
-	p, err := b.procs.start("baseline", cmd, filepath.Join(b.dir, "baseline.log"))
-	if err != nil {
-		return nil, target{}, err
+	cmd := exec.Command(self, baselineCommand, bl.addr, cookieName, value, file)
+	if bl.proc, err = b.procs.start("baseline", pinned(b.opts.serverCPUs, cmd), filepath.Join(b.dir, "baseline.log")); err != nil {
+		return bl, err
 	}
-	if err := p.waitTCP(ctx, addr, 10*time.Second); err != nil {
-		return nil, target{}, err
+	if err := bl.proc.waitTCP(ctx, bl.addr, 10*time.Second); err != nil {
+		return bl, err
 	}
-	return p, forwardAuthTarget(addr, cookieName+"="+value), nil
+	bl.hot = forwardAuthTarget(bl.addr, cookieName+"="+value)
+	bl.many = manyTarget(bl.hot, file, many[0], manyIdentity.user)
+	return bl, nil
 }

@@ -5,32 +5,44 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"time"
 )
 
 // Scenario names, as -skip takes them.
 const (
-	scBaseline = "baseline"
-	scEmbedded = "embedded"
-	scNginx    = "nginx"
-	scRedis    = "redis"
-	scUnauth   = "unauth"
-	scSignins  = "signins"
-	scFlood    = "flood"
+	scBaseline      = "baseline"
+	scEmbedded      = "embedded"
+	scRedis         = "redis"
+	scManyBaseline  = "many-baseline"
+	scManyEmbedded  = "many-embedded"
+	scManyRedis     = "many-redis"
+	scNginxBaseline = "nginx-baseline"
+	scNginx         = "nginx"
+	scUnauth        = "unauth"
+	scAttack        = "attack"
+	scSignins       = "signins"
+	scFlood         = "flood"
 )
 
 var (
 	// throughputScenarios run in turn, in this order, in every round.
-	throughputScenarios = []string{scBaseline, scEmbedded, scNginx, scRedis}
+	throughputScenarios = []string{scBaseline, scEmbedded, scRedis, scManyBaseline, scManyEmbedded, scManyRedis, scNginxBaseline, scNginx}
 	// onceScenarios run once each, in this order, after the rounds.
-	onceScenarios = []string{scUnauth, scSignins, scFlood}
+	onceScenarios = []string{scUnauth, scAttack, scSignins, scFlood}
 	// scenarios lists every scenario in the order they run.
 	scenarios = slices.Concat(throughputScenarios, onceScenarios)
+	// baseOf names the scenario each throughput scenario is compared with.
+	baseOf = map[string]string{
+		scEmbedded: scBaseline, scRedis: scBaseline, scUnauth: scBaseline,
+		scManyEmbedded: scManyBaseline, scManyRedis: scManyBaseline,
+		scNginx: scNginxBaseline,
+	}
 )
 
-// maxWarmup caps the unrecorded start of every run (a fifth of -duration).
-const maxWarmup = time.Second
+// warmup is the unrecorded wrk run before every measured one.
+const warmup = time.Second
 
 // options are the command-line flags.
 type options struct {
@@ -39,10 +51,20 @@ type options struct {
 	connections int
 	keygate     string          // keygate binary; "" builds one
 	skip        map[string]bool // scenario names not to run
-	// unauthRequests, when not 0, is the number of requests of the unauthenticated
-	// run, which then lasts as long as they take instead of duration.
-	unauthRequests uint64
+	// unauthDuration is the measured time of the unauthenticated run.
+	unauthDuration time.Duration
 	signins        int // concurrent password sign-ins of the signins scenario
+	sessions       int // distinct sessions of the many-sessions scenarios
+	// serverCPUs and loadCPUs are taskset CPU lists: the servers run on the
+	// first, wrk and this tool on the second.
+	serverCPUs, loadCPUs string
+	// signinCPUs is the taskset CPU list of the sign-in scenarios' daemons
+	// (attack, signins, flood); "" leaves them on every CPU.
+	signinCPUs     string
+	loadThreads    int           // wrk threads: one per generator CPU
+	attackRate     int           // wrong sign-ins per second in the attack scenario
+	attackDuration time.Duration // how long the legitimate sign-ins are timed under attack
+	profileDir     string        // when not "", CPU profiles of Keygate go there
 	// floodDuration is each measured phase of the flood scenario.
 	floodDuration time.Duration
 	junkRate      int // junk sign-ins a second in the flood scenario
@@ -55,6 +77,8 @@ type bench struct {
 	procs  *procs
 	dir    string
 	logger *slog.Logger
+	wrk    string // the wrk binary
+	wrkDir string // wrk's scripts and figures
 }
 
 // row is one scenario's line of the table. For a throughput scenario res and the
@@ -62,11 +86,12 @@ type bench struct {
 type row struct {
 	name     string
 	label    string
-	keygate  bool // a Keygate figure, compared with the baseline
+	keygate  bool // a Keygate figure, compared with its baseline (baseOf)
 	res      *result
 	rssStart uint64         // Keygate's RSS once started, before any request; 0 unknown
 	rssIdle  uint64         // server RSS just before the (first) run, bytes
 	rssPeak  uint64         // largest server RSS during the run(s), bytes
+	anonPeak uint64         // RssAnon at that sample
 	rounds   []roundFigures // each round's figures, in order; nil for a scenario run once
 	err      error
 }
@@ -74,16 +99,19 @@ type row struct {
 // storeCheck is the Redis key count around the unauthenticated run.
 type storeCheck struct {
 	before, after int64
-	answers       uint64 // unauthenticated requests answered
+	answers       uint64 // unauthenticated requests answered (the measured ones)
 	err           error
 }
 
 // report is everything one invocation measured.
 type report struct {
-	rows    []row
-	store   *storeCheck
-	signins *signinCheck
-	flood   *floodCheck
+	sessions int // of the many-sessions scenarios
+	idle     *idleRSS
+	attack   *attackCheck
+	rows     []row
+	store    *storeCheck
+	signins  *signinCheck
+	flood    *floodCheck
 }
 
 func (b *bench) wants(name string) bool { return !b.opts.skip[name] }
@@ -99,8 +127,22 @@ func (o options) wanted(list []string) []string {
 	return out
 }
 
-func (b *bench) loadOptions() loadOptions {
-	return loadOptions{connections: b.opts.connections, warmup: min(maxWarmup, b.opts.duration/5), duration: b.opts.duration}
+// wrkRun returns wrk's settings for a run of duration d.
+func (b *bench) wrkRun(d time.Duration) wrkRun {
+	return wrkRun{wrk: b.wrk, cpus: b.opts.loadCPUs, threads: b.opts.loadThreads, conns: b.opts.connections, duration: d, dir: b.wrkDir}
+}
+
+// prepare installs wrk when it is missing, pins this tool to the generator's
+// CPUs, and makes the directory of wrk's files.
+func (b *bench) prepare(ctx context.Context) (err error) {
+	if b.wrk, err = require(ctx, b.logger, "wrk", "wrk"); err != nil {
+		return err
+	}
+	if err = pinSelf(ctx, b.opts.loadCPUs); err != nil {
+		return err
+	}
+	b.wrkDir, err = wrkFiles(b.dir)
+	return err
 }
 
 // run starts the servers of the throughput scenarios, runs them in interleaved
@@ -108,7 +150,7 @@ func (b *bench) loadOptions() loadOptions {
 // skipping what -skip names. It stops every server as soon as no scenario left
 // needs it.
 func (b *bench) run(ctx context.Context) *report {
-	rep := &report{}
+	rep := &report{sessions: b.opts.sessions}
 	s, ts := b.startServers(ctx)
 	b.runRounds(ctx, ts)
 	for _, t := range ts {
@@ -123,6 +165,17 @@ func (b *bench) run(ctx context.Context) *report {
 		rep.rows = append(rep.rows, r)
 		s.stopRedis()
 	}
+	if ctx.Err() == nil && b.opts.signinCPUs == "" {
+		// The sign-in scenarios' daemons and clients share every CPU, as before
+		// this tool pinned anything: their figures are latencies under hashing,
+		// not rates against the generator.
+		if err := pinSelf(ctx, fmt.Sprintf("0-%d", runtime.NumCPU()-1)); err != nil {
+			b.logger.Warn("could not unpin", "error", err)
+		}
+	}
+	if ctx.Err() == nil {
+		b.runAttack(ctx, rep)
+	}
 	if ctx.Err() == nil {
 		b.runSignins(ctx, rep)
 	}
@@ -136,32 +189,31 @@ func (b *bench) run(ctx context.Context) *report {
 // counts the session store's keys before and after.
 func (b *bench) measureUnauthenticated(ctx context.Context, r *row, kg *keygate, redisAddr string) *storeCheck {
 	t := forwardAuthTarget(kg.addr, "")
+	t.header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8") // a browser's: the 302
 	t.want, t.wantUser = http.StatusFound, ""
 	sc := &storeCheck{}
 	if sc.before, sc.err = dbSize(redisAddr); sc.err != nil {
 		r.err = sc.err
 		return sc
 	}
-	o := b.loadOptions()
-	o.requests = b.opts.unauthRequests
-	b.measure(ctx, r, t, kg.proc.pid(), 0, o)
+	b.measure(ctx, r, t, kg.proc.pid(), 0, b.opts.unauthDuration)
 	if r.res != nil {
-		sc.answers = r.res.answers + 1 // and the preflight's
+		sc.answers = r.res.answers
 	}
 	sc.after, sc.err = dbSize(redisAddr)
 	return sc
 }
 
 // measure checks that t gets its expected answer (and, when negative is not 0,
-// that the same request without its cookie gets negative), then runs the load
-// shaped by o once while sampling the RSS of process pid.
-func (b *bench) measure(ctx context.Context, r *row, t target, pid int, negative int, o loadOptions) {
+// that the same request without its cookie gets negative), then runs wrk for d
+// once while sampling the RSS of process pid.
+func (b *bench) measure(ctx context.Context, r *row, t target, pid int, negative int, d time.Duration) {
 	if r.err = checkAnswer(ctx, t, negative); r.err != nil {
 		return
 	}
-	b.logger.Info("measuring", "scenario", r.name, "duration", o.duration, "requests", o.requests, "connections", o.connections)
+	b.logger.Info("measuring", "scenario", r.name, "duration", d, "connections", b.opts.connections)
 	var f roundFigures
-	f, r.err = measureRound(ctx, t, pid, o)
+	f, r.err = b.measureRound(ctx, t, pid, d, nil)
 	r.res, r.rssIdle, r.rssPeak = f.res, f.rssIdle, f.rssPeak
 }
 
@@ -179,17 +231,31 @@ func checkAnswer(ctx context.Context, t target, negative int) error {
 	return nil
 }
 
-// measureRound runs the load shaped by o against t once, reading the RSS of
-// process pid before and sampling it during the run. An interrupt during the run
-// is an error: its figures would be of a shorter window than they claim.
-func measureRound(ctx context.Context, t target, pid int, o loadOptions) (roundFigures, error) {
+// measureRound warms up with wrk against t for warmup, then runs wrk for d,
+// reading the RSS of process pid before and sampling it during the measured run;
+// when prof is not nil, a CPU profile of the server is taken meanwhile. The
+// answer is checked again afterwards, so that a session lost during the run
+// fails it. An interrupt during the run is an error: its figures would be of a
+// shorter window than they claim.
+func (b *bench) measureRound(ctx context.Context, t target, pid int, d time.Duration, prof *profileJob) (roundFigures, error) {
 	var f roundFigures
+	if _, err := b.wrkRun(warmup).run(ctx, t); err != nil {
+		return f, err
+	}
 	f.rssIdle, _ = readRSS(pid)
 	sampler := sampleRSS(pid)
-	res, err := runLoad(ctx, t, o)
-	f.res, f.rssPeak = res, sampler.peak()
+	profiled := prof.start(ctx, d)
+	res, err := b.wrkRun(d).run(ctx, t)
+	peak := sampler.peakMem()
+	f.res, f.rssPeak, f.anonPeak = res, peak.rss, peak.anon
+	if perr := profiled(); err == nil {
+		err = perr
+	}
 	if err == nil {
 		err = ctx.Err()
+	}
+	if err == nil {
+		err = preflight(ctx, t)
 	}
 	return f, err
 }

@@ -100,7 +100,7 @@ func (b *bench) runFlood(ctx context.Context, rep *report) {
 	}
 	fc := &floodCheck{}
 	rep.flood = fc
-	kg, err := b.startKeygate(ctx, "flood", "")
+	kg, err := b.startKeygate(ctx, "flood", "", false)
 	if err != nil {
 		fc.err = err
 		return

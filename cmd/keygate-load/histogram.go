@@ -50,16 +50,22 @@ func bucketBounds(i int) (lo, hi uint64) {
 }
 
 // record adds one duration; a negative one counts as zero.
-func (h *histogram) record(d time.Duration) {
+func (h *histogram) record(d time.Duration) { h.recordN(d, 1) }
+
+// recordN adds n equal durations; a negative one counts as zero.
+func (h *histogram) recordN(d time.Duration, n uint64) {
+	if n == 0 {
+		return
+	}
 	v := uint64(max(d, 0))
-	h.counts[bucketOf(v)]++
+	h.counts[bucketOf(v)] += n
 	if h.total == 0 || v < h.min {
 		h.min = v
 	}
 	if v > h.max {
 		h.max = v
 	}
-	h.total++
+	h.total += n
 }
 
 // merge adds every count of o to h.

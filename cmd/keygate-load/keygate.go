@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,18 @@ var loadIdentity = identity{user: "loaduser", groups: "dev", email: "load@exampl
 // errSignIn reports that the password sign-in did not give a session cookie.
 var errSignIn = errors.New("sign-in failed")
 
+// statusError is a sign-in answered with a status other than 200.
+type statusError struct {
+	code   int
+	answer string
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%v: status %d: %s", errSignIn, e.code, e.answer)
+}
+
+func (e *statusError) Unwrap() error { return errSignIn }
+
 // errSignInBusy reports a sign-in answered 429: the daemon could not check the
 // password in time and asks the client to try again.
 var errSignInBusy = fmt.Errorf("%w: busy (429)", errSignIn)
@@ -51,9 +64,14 @@ type keygate struct {
 	addr     string // 127.0.0.1:port
 	cookie   string // name=value of the signed-in session
 	password string // the load user's
+	// manyPassword is the many-sessions user's (see cheapHash).
+	manyPassword string
 	// rssStart is the RSS once the daemon answers, before any other request
-	// (the sign-in among them); 0 when it could not be read.
-	rssStart uint64
+	// (the sign-in among them); rssSignedIn the RSS idleSettle after its first
+	// sign-in. 0 when it could not be read.
+	rssStart, rssSignedIn uint64
+	memStart, memSignedIn memory // the same with their anonymous part
+	pprofAddr             string // net/http/pprof's address in a profiling build; "" none
 }
 
 // keygateBinary returns the binary given with -keygate, or builds one into the
@@ -66,8 +84,13 @@ func (b *bench) keygateBinary(ctx context.Context) (string, error) {
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
-	b.logger.Info("building keygate", "output", bin)
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/keygate/keygate/cmd/keygate").CombinedOutput()
+	extra, err := b.buildArgs(ctx)
+	if err != nil {
+		return "", err
+	}
+	b.logger.Info("building keygate", "output", bin, "profiling", b.opts.profileDir != "")
+	args := slices.Concat([]string{"build", "-o", bin}, extra, []string{"github.com/keygate/keygate/cmd/keygate"})
+	out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("building keygate: %w\n%s", err, out)
 	}
@@ -76,8 +99,14 @@ func (b *bench) keygateBinary(ctx context.Context) (string, error) {
 
 // startKeygate starts a daemon named name in its own directory, with the
 // embedded session store, or with Redis at redisAddr when it is not empty, and
-// signs the load user in.
-func (b *bench) startKeygate(ctx context.Context, name, redisAddr string) (*keygate, error) {
+// signs the load user in. With cheap, every password hash in its users file is
+// the cheapest argon2id (see cheapHash): Keygate hashes once per class of hash
+// in the file at every sign-in, whichever the user, so one default-cost hash
+// would make the many-sessions sign-ins as slow as the default's. A daemon
+// with cheap hashes serves the throughput scenarios and runs on -server-cpus;
+// one with the default cost serves the sign-in scenarios and runs on
+// -signin-cpus.
+func (b *bench) startKeygate(ctx context.Context, name, redisAddr string, cheap bool) (*keygate, error) {
 	bin, err := b.keygateBinary(ctx)
 	if err != nil {
 		return nil, err
@@ -86,30 +115,47 @@ func (b *bench) startKeygate(ctx context.Context, name, redisAddr string) (*keyg
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
-	password := randomToken()
+	kg := &keygate{password: randomToken(), manyPassword: randomToken()}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	conf, err := writeKeygateFiles(ctx, bin, dir, port, password, redisAddr)
+	kg.addr = "127.0.0.1:" + strconv.Itoa(port)
+	conf, err := writeKeygateFiles(ctx, bin, dir, port, kg, redisAddr, cheap)
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "serve", "--config", conf)
 	cmd.Dir = dir
-	p, err := b.procs.start("keygate ("+name+")", cmd, filepath.Join(dir, "keygate.log"))
-	if err != nil {
+	if b.opts.profileDir != "" {
+		pport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		kg.pprofAddr = "127.0.0.1:" + strconv.Itoa(pport)
+		cmd.Env = append(os.Environ(), pprofEnv+"="+kg.pprofAddr)
+	}
+	cpus := b.opts.serverCPUs
+	if !cheap {
+		cpus = b.opts.signinCPUs
+	}
+	if kg.proc, err = b.procs.start("keygate ("+name+")", pinned(cpus, cmd), filepath.Join(dir, "keygate.log")); err != nil {
 		return nil, err
 	}
-	kg := &keygate{proc: p, addr: "127.0.0.1:" + strconv.Itoa(port), password: password}
-	if err := p.waitFor(ctx, startTimeout, kg.healthy); err != nil {
+	if err := kg.proc.waitFor(ctx, startTimeout, kg.healthy); err != nil {
 		return nil, err
 	}
-	kg.rssStart, _ = readRSS(p.pid())
+	kg.memStart, _ = readMem(kg.proc.pid())
+	kg.rssStart = kg.memStart.rss
 	if kg.cookie, err = kg.signIn(ctx); err != nil {
-		return nil, p.failure(err)
+		return nil, kg.proc.failure(err)
 	}
-	return kg, settle(ctx)
+	if err := settle(ctx); err != nil {
+		return nil, err
+	}
+	kg.memSignedIn, _ = readMem(kg.proc.pid())
+	kg.rssSignedIn = kg.memSignedIn.rss
+	return kg, nil
 }
 
 // settle leaves the daemon alone for idleSettle, or until ctx is done.
@@ -124,13 +170,19 @@ func settle(ctx context.Context) error {
 
 // writeKeygateFiles writes the users file (one password user) and the config
 // file into dir and returns the config file's path.
-func writeKeygateFiles(ctx context.Context, bin, dir string, port int, password, redisAddr string) (string, error) {
-	hash, err := hashPassword(ctx, bin, password)
-	if err != nil {
-		return "", err
+func writeKeygateFiles(ctx context.Context, bin, dir string, port int, kg *keygate, redisAddr string, cheap bool) (string, error) {
+	hash := cheapHash(kg.password)
+	if !cheap {
+		var err error
+		if hash, err = hashPassword(ctx, bin, kg.password); err != nil {
+			return "", err
+		}
 	}
-	users := fmt.Sprintf("users:\n  %s:\n    display_name: %q\n    email: %q\n    groups: [%s]\n    password: %q\n",
-		loadIdentity.user, loadIdentity.name, loadIdentity.email, loadIdentity.groups, hash)
+	user := func(id identity, hash string) string {
+		return fmt.Sprintf("  %s:\n    display_name: %q\n    email: %q\n    groups: [%s]\n    password: %q\n",
+			id.user, id.name, id.email, id.groups, hash)
+	}
+	users := "users:\n" + user(loadIdentity, hash) + user(manyIdentity, cheapHash(kg.manyPassword))
 	usersFile := filepath.Join(dir, "users.yml")
 	if err := os.WriteFile(usersFile, []byte(users), 0o600); err != nil {
 		return "", fmt.Errorf("writing users file: %w", err)
@@ -202,7 +254,14 @@ func (kg *keygate) healthy() bool {
 // signIn signs the load user in through the portal's API, as the sign-in page
 // does, and returns the session cookie as name=value.
 func (kg *keygate) signIn(ctx context.Context) (string, error) {
-	body, _ := json.Marshal(map[string]string{"username": loadIdentity.user, "password": kg.password})
+	return kg.signInAs(ctx, loadIdentity.user, kg.password, "")
+}
+
+// signInAs signs user in with password and returns the session cookie as
+// name=value. When xff is not "", the request carries it as X-Forwarded-For,
+// which Keygate believes from loopback (its default trusted proxies).
+func (kg *keygate) signInAs(ctx context.Context, user, password, xff string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+kg.addr+"/api/login/password", bytes.NewReader(body))
 	if err != nil {
 		return "", fmt.Errorf("building sign-in request: %w", err)
@@ -211,6 +270,9 @@ func (kg *keygate) signIn(ctx context.Context) (string, error) {
 	req.Host = host
 	req.Header.Set("Origin", origin)
 	req.Header.Set("Content-Type", "application/json")
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
 	resp, err := (&http.Client{Timeout: signInTimeout}).Do(req)
 	if err != nil {
 		return "", fmt.Errorf("signing in: %w", err)
@@ -221,7 +283,7 @@ func (kg *keygate) signIn(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("%w: %s", errSignInBusy, answer)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%w: status %d: %s", errSignIn, resp.StatusCode, answer)
+		return "", &statusError{code: resp.StatusCode, answer: string(answer)}
 	}
 	for _, c := range resp.Cookies() {
 		if c.Name == cookieName && c.Value != "" {
@@ -231,15 +293,18 @@ func (kg *keygate) signIn(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("%w: no %s cookie in the answer", errSignIn, cookieName)
 }
 
-// forwardAuthTarget is a browser's GET of appHost+appURI as a forward-auth proxy
-// asks about it at addr, carrying cookie (name=value; "" for none).
+// forwardAuthTarget is a GET of appHost+appURI as a forward-auth proxy asks
+// about it at addr, carrying cookie (name=value; "" for none). It accepts JSON,
+// not HTML, so that Keygate refuses it with 401, which wrk counts as a bad
+// status, rather than with the 302 a browser gets, which wrk would count as
+// good: a session lost during a run cannot pass unseen.
 func forwardAuthTarget(addr, cookie string) target {
 	h := http.Header{}
 	h.Set("X-Forwarded-Method", http.MethodGet)
 	h.Set("X-Forwarded-Proto", "http")
 	h.Set("X-Forwarded-Host", appHost)
 	h.Set("X-Forwarded-Uri", appURI)
-	h.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	h.Set("Accept", "application/json")
 	if cookie != "" {
 		h.Set("Cookie", cookie)
 	}

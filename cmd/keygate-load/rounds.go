@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
 )
 
 // The throughput scenarios (baseline, embedded, nginx, redis) run in rounds: all
@@ -17,6 +21,8 @@ type roundFigures struct {
 	res     *result
 	rssIdle uint64 // server RSS just before the round, bytes
 	rssPeak uint64 // largest server RSS during the round, bytes
+	// anonPeak is the anonymous part of rssPeak (RssAnon at that sample).
+	anonPeak uint64
 }
 
 // throughput is one scenario measured in every round: the request it sends, the
@@ -25,9 +31,9 @@ type throughput struct {
 	row    row
 	target target
 	pid    int
-	// negative is the status the request gets without its cookie, checked once
-	// before the first round.
-	negative int
+	// profile is the address of the server's net/http/pprof in a profiling
+	// build; "" when it has none.
+	profile string
 }
 
 // servers are the long-running processes of the throughput scenarios and the
@@ -36,11 +42,24 @@ type throughput struct {
 type servers struct {
 	baseline  *proc
 	embedded  *keygate // measured directly and behind nginx
-	nginx     *proc
+	nginx     *proc    // in front of embedded
+	nginxBase *proc    // in front of the baseline
 	redis     *proc
 	redisAddr string
 	onRedis   *keygate // measured directly and without a cookie
 	redisErr  error    // why onRedis is missing
+}
+
+// idleRSS is a Keygate's RSS before any request and after its first password
+// sign-in, with the default argon2id cost (the attack's or the sign-ins'
+// daemon, whichever starts first).
+type idleRSS struct{ started, signedIn memory }
+
+// noteIdle keeps kg's idle RSS unless the report has one already.
+func (rep *report) noteIdle(kg *keygate) {
+	if rep.idle == nil {
+		rep.idle = &idleRSS{started: kg.memStart, signedIn: kg.memSignedIn}
+	}
 }
 
 // startServers starts the server of every throughput scenario not skipped (and
@@ -50,56 +69,94 @@ type servers struct {
 // back with its row's err set.
 func (b *bench) startServers(ctx context.Context) (*servers, []*throughput) {
 	s := &servers{}
-	var ts []*throughput
-	if b.wants(scBaseline) {
-		t := &throughput{row: row{name: scBaseline, label: "baseline: Go handler, cookie looked up in a map"}, negative: http.StatusUnauthorized}
-		if s.baseline, t.target, t.row.err = b.startBaseline(ctx); t.row.err == nil {
-			t.pid = s.baseline.pid()
+	byName := map[string]*throughput{}
+	want := func(names ...string) bool { return slices.ContainsFunc(names, b.wants) }
+	if want(scBaseline, scManyBaseline, scNginxBaseline) {
+		bl, err := b.startBaseline(ctx)
+		s.baseline = bl.proc
+		byName[scBaseline] = &throughput{row: row{name: scBaseline, label: "baseline: Go handler, one session", err: err}, target: bl.hot, pid: bl.pid()}
+		byName[scManyBaseline] = &throughput{row: row{name: scManyBaseline, label: "baseline: Go handler, " + b.manyLabel(), err: err}, target: bl.many, pid: bl.pid()}
+		t := &throughput{row: row{name: scNginxBaseline, label: "nginx auth_request -> baseline", err: err}, pid: bl.pid()}
+		if err == nil && b.wants(scNginxBaseline) {
+			s.nginxBase, t.target, t.row.err = b.startNginx(ctx, "nginx-baseline", bl.addr, bl.hot.header.Get("Cookie"))
 		}
-		ts = append(ts, t)
+		byName[scNginxBaseline] = t
 	}
-	if b.wants(scEmbedded) || b.wants(scNginx) {
-		kg, err := b.startKeygate(ctx, "embedded", "")
+	if want(scEmbedded, scManyEmbedded, scNginx) {
+		kg, err := b.startKeygate(ctx, "embedded", "", true)
 		s.embedded = kg
-		if b.wants(scEmbedded) {
-			ts = append(ts, keygateThroughput(scEmbedded, "keygate forward-auth, embedded store", kg, err))
+		byName[scEmbedded] = keygateThroughput(scEmbedded, "keygate forward-auth, embedded, one session", kg, err)
+		byName[scManyEmbedded] = b.manyThroughput(ctx, scManyEmbedded, "keygate forward-auth, embedded, "+b.manyLabel(), kg, err)
+		// nginx asks Keygate, whose RSS is the one that matters.
+		t := &throughput{row: row{name: scNginx, label: "nginx auth_request -> keygate, embedded", keygate: true, err: err}}
+		if err == nil && b.wants(scNginx) {
+			s.nginx, t.target, t.row.err = b.startNginx(ctx, "nginx", kg.addr, kg.cookie)
+			t.pid = kg.proc.pid()
 		}
-		if b.wants(scNginx) {
-			// nginx asks Keygate, whose RSS is the one that matters.
-			t := &throughput{row: row{name: scNginx, label: "nginx auth_request -> keygate, embedded store", keygate: true, err: err}, negative: http.StatusFound}
-			if err == nil {
-				s.nginx, t.target, t.row.err = b.startNginx(ctx, kg.addr, kg.cookie)
-				t.pid = kg.proc.pid()
-			}
-			ts = append(ts, t)
-		}
+		byName[scNginx] = t
 	}
-	if b.wants(scRedis) || b.wants(scUnauth) {
+	if want(scRedis, scManyRedis, scUnauth) {
 		s.redis, s.redisAddr, s.redisErr = b.startRedis(ctx)
 		if s.redisErr == nil {
-			s.onRedis, s.redisErr = b.startKeygate(ctx, "redis", s.redisAddr)
+			s.onRedis, s.redisErr = b.startKeygate(ctx, "redis", s.redisAddr, true)
 		}
-		if b.wants(scRedis) {
-			ts = append(ts, keygateThroughput(scRedis, "keygate forward-auth, Redis store", s.onRedis, s.redisErr))
-		}
+		byName[scRedis] = keygateThroughput(scRedis, "keygate forward-auth, Redis, one session", s.onRedis, s.redisErr)
+		byName[scManyRedis] = b.manyThroughput(ctx, scManyRedis, "keygate forward-auth, Redis, "+b.manyLabel(), s.onRedis, s.redisErr)
 	}
-	for _, t := range ts {
+	var ts []*throughput
+	for _, name := range b.opts.wanted(throughputScenarios) {
+		t := byName[name]
 		if t.row.err == nil {
-			t.row.err = checkAnswer(ctx, t.target, t.negative)
+			t.row.err = checkAnswer(ctx, t.target, http.StatusUnauthorized)
 		}
+		ts = append(ts, t)
 	}
 	return s, ts
 }
 
-// keygateThroughput is the forward-auth scenario of daemon kg, or a failed one
-// when kg could not start (err).
+// manyLabel names the many-sessions scenarios' load: "10,000 sessions".
+func (b *bench) manyLabel() string { return thousands(b.opts.sessions) + " sessions" }
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// keygateThroughput is the forward-auth scenario of daemon kg with its one
+// signed-in session, or a failed one when kg could not start (err).
 func keygateThroughput(name, label string, kg *keygate, err error) *throughput {
-	t := &throughput{row: row{name: name, label: label, keygate: true, err: err}, negative: http.StatusFound}
+	t := &throughput{row: row{name: name, label: label, keygate: true, err: err}}
 	if err == nil {
 		t.target = forwardAuthTarget(kg.addr, kg.cookie)
 		t.pid = kg.proc.pid()
 		t.row.rssStart = kg.rssStart
+		t.profile = kg.pprofAddr
 	}
+	return t
+}
+
+// manyThroughput is the forward-auth scenario of daemon kg with -sessions
+// sessions, which it signs in first when the scenario is wanted.
+func (b *bench) manyThroughput(ctx context.Context, name, label string, kg *keygate, err error) *throughput {
+	t := keygateThroughput(name, label, kg, err)
+	if err != nil || !b.wants(name) {
+		return t
+	}
+	file := filepath.Join(b.dir, name+"-cookies.txt")
+	b.logger.Info("signing in", "sessions", b.opts.sessions, "scenario", name)
+	if t.row.err = kg.createSessions(ctx, b.opts.sessions, file); t.row.err != nil {
+		return t
+	}
+	lines, rerr := readLines(file)
+	if rerr != nil || len(lines) == 0 {
+		t.row.err = fmt.Errorf("reading %s: %v", file, rerr)
+		return t
+	}
+	t.target = manyTarget(t.target, file, lines[0], manyIdentity.user)
 	return t
 }
 
@@ -108,7 +165,6 @@ func keygateThroughput(name, label string, kg *keygate, err error) *throughput {
 // row. A scenario that fails is left out of the rounds after; an interrupt ends
 // the rounds at once.
 func (b *bench) runRounds(ctx context.Context, ts []*throughput) {
-	o := b.loadOptions()
 rounds:
 	for round := 1; round <= b.opts.rounds; round++ {
 		for _, t := range ts {
@@ -119,9 +175,13 @@ rounds:
 				continue
 			}
 			b.logger.Info("measuring", "scenario", t.row.name, "round", round, "rounds", b.opts.rounds,
-				"duration", o.duration, "connections", o.connections)
+				"duration", b.opts.duration, "connections", b.opts.connections)
+			var prof *profileJob
+			if round == b.opts.rounds && t.profile != "" {
+				prof = &profileJob{addr: t.profile, path: filepath.Join(b.opts.profileDir, t.row.name+".pprof")}
+			}
 			var f roundFigures
-			if f, t.row.err = measureRound(ctx, t.target, t.pid, o); t.row.err == nil {
+			if f, t.row.err = b.measureRound(ctx, t.target, t.pid, b.opts.duration, prof); t.row.err == nil {
 				t.row.rounds = append(t.row.rounds, f)
 			}
 		}
@@ -155,7 +215,9 @@ func (r *row) pool() {
 		if res.problem == "" {
 			res.problem = f.res.problem
 		}
-		r.rssPeak = max(r.rssPeak, f.rssPeak)
+		if f.rssPeak > r.rssPeak {
+			r.rssPeak, r.anonPeak = f.rssPeak, f.anonPeak
+		}
 	}
 	r.res = res
 }
@@ -179,7 +241,7 @@ func (r *row) roundRatios(base *row) []float64 {
 // everything but the Redis store and its Keygate, which the unauthenticated
 // scenario measures unless it is skipped.
 func (s *servers) stopAfterRounds(unauth bool) {
-	for _, p := range []*proc{s.nginx, s.embedded.process(), s.baseline} {
+	for _, p := range []*proc{s.nginx, s.nginxBase, s.embedded.process(), s.baseline} {
 		if p != nil {
 			p.stop()
 		}

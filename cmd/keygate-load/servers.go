@@ -34,7 +34,7 @@ func (b *bench) startRedis(ctx context.Context) (*proc, string, error) {
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no")
 	cmd.Dir = dir
-	p, err := b.procs.start("redis-server", cmd, filepath.Join(dir, "redis.log"))
+	p, err := b.procs.start("redis-server", pinned(b.opts.serverCPUs, cmd), filepath.Join(dir, "redis.log"))
 	if err != nil {
 		return nil, "", err
 	}
@@ -64,7 +64,9 @@ func dbSize(addr string) (int64, error) {
 	return strconv.ParseInt(n, 10, 64)
 }
 
-// nginxConf is a minimal nginx in front of Keygate's auth-request endpoint. The
+// nginxConf is a minimal nginx in front of Keygate's auth-request endpoint (or
+// the baseline, which answers any path). A refusal stays a 401, which wrk counts
+// as a bad status; a deployment would turn it into a redirect to sign in. The
 // protected location answers 200 from nginx itself, but not with a `return` in
 // it: return runs in the rewrite phase, before auth_request's access phase, and
 // would answer without asking Keygate. try_files hands over to the named
@@ -83,7 +85,7 @@ http {
   scgi_temp_path {{.Dir}}/scgi;
   upstream keygate {
     server {{.Keygate}};
-    keepalive 32;
+    keepalive {{.Keepalive}};
   }
   server {
     listen {{.Listen}};
@@ -104,8 +106,6 @@ http {
       auth_request_set $keygate_groups $upstream_http_remote_groups;
       auth_request_set $keygate_email $upstream_http_remote_email;
       auth_request_set $keygate_name $upstream_http_remote_name;
-      auth_request_set $keygate_login $upstream_http_location;
-      error_page 401 =302 $keygate_login;
       try_files /nonexistent @app;
     }
     location @app {
@@ -119,14 +119,14 @@ http {
 }
 `))
 
-// startNginx starts nginx on a free loopback port in front of the daemon at
-// keygateAddr and returns it with the target a browser's request to the app is.
-func (b *bench) startNginx(ctx context.Context, keygateAddr, cookie string) (*proc, target, error) {
+// startNginx starts nginx named name on a free loopback port in front of the
+// server at keygateAddr and returns it with the target a request to the app is.
+func (b *bench) startNginx(ctx context.Context, name, keygateAddr, cookie string) (*proc, target, error) {
 	bin, err := require(ctx, b.logger, "nginx", "nginx")
 	if err != nil {
 		return nil, target{}, err
 	}
-	dir := filepath.Join(b.dir, "nginx")
+	dir := filepath.Join(b.dir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, target{}, fmt.Errorf("creating %s: %w", dir, err)
 	}
@@ -136,11 +136,11 @@ func (b *bench) startNginx(ctx context.Context, keygateAddr, cookie string) (*pr
 	}
 	listen := "127.0.0.1:" + strconv.Itoa(port)
 	conf := filepath.Join(dir, "nginx.conf")
-	if err := writeNginxConf(conf, dir, listen, keygateAddr); err != nil {
+	if err := writeNginxConf(conf, dir, listen, keygateAddr, b.opts.connections); err != nil {
 		return nil, target{}, err
 	}
 	cmd := exec.Command(bin, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", conf)
-	p, err := b.procs.start("nginx", cmd, filepath.Join(dir, "nginx.out"))
+	p, err := b.procs.start(name, pinned(b.opts.serverCPUs, cmd), filepath.Join(dir, "nginx.out"))
 	if err != nil {
 		return nil, target{}, err
 	}
@@ -148,7 +148,7 @@ func (b *bench) startNginx(ctx context.Context, keygateAddr, cookie string) (*pr
 		return nil, target{}, err
 	}
 	h := http.Header{}
-	h.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	h.Set("Accept", "application/json")
 	h.Set("Cookie", cookie)
 	return p, target{
 		url:      "http://" + listen + appURI,
@@ -159,12 +159,12 @@ func (b *bench) startNginx(ctx context.Context, keygateAddr, cookie string) (*pr
 	}, nil
 }
 
-func writeNginxConf(path, dir, listen, keygateAddr string) error {
+func writeNginxConf(path, dir, listen, keygateAddr string, keepalive int) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("writing nginx config: %w", err)
 	}
-	err = nginxConf.Execute(f, map[string]string{"Dir": dir, "Listen": listen, "Host": appHost, "Keygate": keygateAddr})
+	err = nginxConf.Execute(f, map[string]string{"Dir": dir, "Listen": listen, "Host": appHost, "Keygate": keygateAddr, "Keepalive": strconv.Itoa(keepalive)})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

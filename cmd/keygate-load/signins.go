@@ -32,12 +32,13 @@ func (b *bench) runSignins(ctx context.Context, rep *report) {
 	}
 	sc := &signinCheck{n: b.opts.signins}
 	rep.signins = sc
-	kg, err := b.startKeygate(ctx, "signins", "")
+	kg, err := b.startKeygate(ctx, "signins", "", false)
 	if err != nil {
 		sc.err = err
 		return
 	}
 	defer kg.proc.stop()
+	rep.noteIdle(kg)
 	pid := kg.proc.pid()
 	sc.rssIdle, _ = readRSS(pid)
 	b.logger.Info("measuring", "scenario", scSignins, "sign-ins", sc.n)

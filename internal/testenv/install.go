@@ -16,6 +16,7 @@ var Programs = []Program{
 	{Binary: "redis-server", Package: "redis-server"},
 	{Binary: "redis-cli", Package: "redis-tools"},
 	{Binary: "nginx", Package: "nginx"},
+	{Binary: "wrk", Package: "wrk"},
 	{Binary: "caddy", Package: "caddy"},
 	{Binary: "haproxy", Package: "haproxy"},
 	{Binary: "chromium", Package: "chromium"},

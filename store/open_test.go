@@ -109,7 +109,10 @@ func TestOpenRefusesDamagedFile(t *testing.T) {
 			overwrite(func(int64) int64 { return 0 }, 0x5a)(t, path, size)
 			overwrite(func(int64) int64 { return 1 }, 0x5a)(t, path, size)
 		}, "neither header page is valid"},
-		{"data page overwritten", overwrite(func(int64) int64 { return 3 }, 0xff), "damaged"},
+		{"first leaf page overwritten", func(t *testing.T, path string, size int64) {
+			page := leafPageFrom(t, path, 2)
+			overwrite(func(int64) int64 { return page }, 0xff)(t, path, size)
+		}, "damaged"},
 		{"middle leaf page overwritten", func(t *testing.T, path string, size int64) {
 			page := leafPageFrom(t, path, size/4096/3)
 			overwrite(func(int64) int64 { return page }, 0x11)(t, path, size)
@@ -160,7 +163,8 @@ func TestOpenCreatesOnlyWhenMissing(t *testing.T) {
 
 func TestOpenAfterRefusalReleasesLock(t *testing.T) {
 	path, size := filledFile(t)
-	overwrite(func(p int64) int64 { return p / 3 }, 0x11)(t, path, size)
+	page := leafPageFrom(t, path, size/4096/3)
+	overwrite(func(int64) int64 { return page }, 0x11)(t, path, size)
 	if _, err := openFile(Config{Path: path}); !errors.Is(err, ErrDamaged) {
 		t.Fatalf("Open = %v, want ErrDamaged", err)
 	}

@@ -46,6 +46,9 @@ func openFile(cfg Config) (*bbolt.DB, error) {
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("opening %s: %w", path, ErrLocked)
 	}
+	if errors.Is(err, ErrDamaged) {
+		return nil, err // it names the file already
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}

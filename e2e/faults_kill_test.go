@@ -176,11 +176,14 @@ func listCredentials(t *testing.T, config, user string) map[string]bool {
 	return listed
 }
 
-// portalClient calls the portal's JSON API directly, as the proxy would pass
-// it, carrying the cookies the daemon sets from one call to the next.
+// portalClient calls the portal's JSON API at addr (the daemon, or a load
+// balancer in front of replicas) as the proxy would pass it, carrying the
+// cookies the daemon sets from one call to the next.
 type portalClient struct {
 	addr    string
+	xff     string // X-Forwarded-For to send, as a proxy in front would; "" for none
 	cookies map[string]string
+	served  []string // X-Served-By of each answer, in order (set by the balancer)
 }
 
 func (c *portalClient) post(path string, body any) (int, []byte, error) {
@@ -193,6 +196,9 @@ func (c *portalClient) post(path string, body any) (int, []byte, error) {
 	req.Header.Set("Origin", portalURL)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-Proto", "https")
+	if c.xff != "" {
+		req.Header.Set("X-Forwarded-For", c.xff)
+	}
 	for name, value := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
 	}
@@ -205,6 +211,7 @@ func (c *portalClient) post(path string, body any) (int, []byte, error) {
 	for _, ck := range resp.Cookies() {
 		c.cookies[ck.Name] = ck.Value
 	}
+	c.served = append(c.served, resp.Header.Get("X-Served-By"))
 	return resp.StatusCode, out, err
 }
 

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -136,45 +135,10 @@ func (rs *replicaSet) notifiedCode(t *testing.T, user string) string {
 
 // lbClient speaks to the portal through the load balancer, as a browser
 // would, carrying its cookies and noting which replica served each call.
-type lbClient struct {
-	lb      string
-	xff     string // X-Forwarded-For to send, as a proxy in front would; "" for none
-	cookies map[string]string
-	served  []string // X-Served-By of each call, in order
-}
+type lbClient struct{ portalClient }
 
 func newLBClient(lb string) *lbClient {
-	return &lbClient{lb: lb, cookies: map[string]string{}}
-}
-
-// post sends one JSON call to the portal and returns its status and body.
-func (c *lbClient) post(path string, body any) (int, []byte, error) {
-	data, err := json.Marshal(body)
-	if err != nil {
-		return 0, nil, err
-	}
-	req, _ := http.NewRequest(http.MethodPost, "http://"+c.lb+path, bytes.NewReader(data))
-	req.Host = "auth.example.com"
-	req.Header.Set("Origin", portalURL)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Forwarded-Proto", "https")
-	if c.xff != "" {
-		req.Header.Set("X-Forwarded-For", c.xff)
-	}
-	for name, value := range c.cookies {
-		req.AddCookie(&http.Cookie{Name: name, Value: value})
-	}
-	resp, err := faultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	for _, ck := range resp.Cookies() {
-		c.cookies[ck.Name] = ck.Value
-	}
-	c.served = append(c.served, resp.Header.Get("X-Served-By"))
-	return resp.StatusCode, out, err
+	return &lbClient{portalClient{addr: lb, cookies: map[string]string{}}}
 }
 
 // mustPost is post that fails the test unless the call answers want.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,9 +16,7 @@ const healthcheckTimeout = 5 * time.Second
 // /api/health (or /api/ready) on server.address, exit 0 on 200 and 1 otherwise,
 // for a container HEALTHCHECK in an image without a shell.
 func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "", "config file (default: the embedded default)")
+	fs, path := adminFlags("healthcheck", stderr)
 	ready := fs.Bool("ready", false, "ask /api/ready (every store answers) instead of /api/health")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errUsage

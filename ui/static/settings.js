@@ -4,8 +4,9 @@
 
 import * as api from './api.js';
 import * as webauthn from './webauthn.js';
+import { signedInSession } from './session.js';
 import { text, formatDate } from './texts.js';
-import { byId, show, busy, rd, withRD, toSignIn, setHidden, setText, element } from './dom.js';
+import { byId, show, busy, rd, withRD, setHidden, setText, element } from './dom.js';
 
 // elevationCodes are the API's answers to a change that needs a fresh
 // identity check; the page then asks for a code and tries again.
@@ -15,14 +16,8 @@ const elevationCodes = ['elevation_required'];
 const state = { session: null, elevatedUntil: 0, pendingAction: null };
 
 export async function settingsPage() {
-  try {
-    state.session = await api.get('/api/session');
-  } catch (e) {
-    show(e.message, 'error');
-    return;
-  }
-  if (!state.session.authenticated) {
-    toSignIn();
+  state.session = await signedInSession();
+  if (!state.session) {
     return;
   }
   setText('who', text('signed_in_as', { name: state.session.display_name || state.session.username, user: state.session.username }));

@@ -4,8 +4,9 @@
 
 import * as api from './api.js';
 import * as webauthn from './webauthn.js';
+import { signedInSession } from './session.js';
 import { text } from './texts.js';
-import { byId, show, busy, rd, withRD, follow, toSignIn, setHidden, setText } from './dom.js';
+import { byId, show, busy, rd, withRD, follow, setHidden, setText } from './dom.js';
 
 // requirement is the require parameter authz put in this page's URL.
 function requirement() {
@@ -36,15 +37,8 @@ export function describe(require) {
 }
 
 export async function stepUpPage() {
-  let session;
-  try {
-    session = await api.get('/api/session');
-  } catch (e) {
-    show(e.message, 'error');
-    return;
-  }
-  if (!session.authenticated) {
-    toSignIn();
+  const session = await signedInSession();
+  if (!session) {
     return;
   }
   setText('who', text('signed_in_as', { name: session.display_name || session.username, user: session.username }));

@@ -4,20 +4,14 @@
 
 import * as api from './api.js';
 import * as webauthn from './webauthn.js';
+import { signedInSession } from './session.js';
 import { text } from './texts.js';
 import { submitPassword } from './password.js';
-import { byId, show, busy, rd, withRD, follow, toSignIn, setHidden, setText } from './dom.js';
+import { byId, show, busy, rd, withRD, follow, setHidden, setText } from './dom.js';
 
 export async function twoFactorPage() {
-  let session;
-  try {
-    session = await api.get('/api/session');
-  } catch (e) {
-    show(e.message, 'error');
-    return;
-  }
-  if (!session.authenticated) {
-    toSignIn();
+  const session = await signedInSession();
+  if (!session) {
     return;
   }
   if (rd()) {

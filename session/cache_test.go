@@ -320,6 +320,7 @@ func TestCacheActivityOnHits(t *testing.T) {
 			})
 		}
 		wg.Wait()
+		m.activity.wait()
 		if got := store.setsOf(activityPrefix); got != st.writes {
 			t.Errorf("step %d: activity writes = %d, want %d", i+1, got, st.writes)
 		}

@@ -140,7 +140,9 @@ func (m *Manager) TakeState(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
-// Close closes the store.
+// Close writes the activity records still queued (for at most a few seconds:
+// see activityWriter.close) and closes the store.
 func (m *Manager) Close() error {
+	m.activity.close()
 	return m.store.Close()
 }

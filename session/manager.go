@@ -33,6 +33,7 @@ type Manager struct {
 	store      Store
 	logger     *slog.Logger
 	gate       *activityGate
+	activity   *activityWriter
 	cache      *sessionCache
 	ephemeral  States           // see EphemeralStates
 	now        func() time.Time // time.Now; tests replace it
@@ -48,6 +49,8 @@ func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) 
 		return nil, fmt.Errorf("invalid session config: %w", err)
 	}
 	inactivity := orDefault(cfg.Inactivity, DefaultInactivity)
+	gate := newActivityGate(min(inactivity/10, time.Minute))
+	logger = logger.With("component", "session")
 	m := &Manager{
 		name:       cmp.Or(cfg.Name, DefaultCookieName),
 		sameSite:   sameSite(cfg.SameSite),
@@ -56,8 +59,9 @@ func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) 
 		rememberMe: cfg.RememberMe,
 		domains:    resolveDomains(cfg),
 		store:      store,
-		logger:     logger.With("component", "session"),
-		gate:       newActivityGate(min(inactivity/10, time.Minute)),
+		logger:     logger,
+		gate:       gate,
+		activity:   newActivityWriter(store, gate, logger),
 		cache:      newSessionCache(CacheTTL, cacheEntries),
 		now:        time.Now,
 	}
@@ -138,7 +142,7 @@ func (m *Manager) Load(ctx context.Context, id, host string) (*Session, error) {
 			return nil, nil
 		}
 		if !m.idle(e, now) {
-			return m.answer(ctx, h, e, now)
+			return m.answer(h, e, now), nil
 		}
 		// Idle as far as this process knows: another instance may have recorded
 		// activity since, so ask the store.
@@ -169,22 +173,18 @@ func (m *Manager) loadStored(ctx context.Context, h hashedID, d Domain, now time
 			return nil, nil
 		}
 	}
-	out, err := m.answer(ctx, h, e, now)
-	if err != nil {
-		return nil, err
-	}
 	m.cache.put(h, e, epoch, now)
-	return out, nil
+	return m.answer(h, e, now), nil
 }
 
-// answer records activity for the valid session e when due and returns a copy of it.
-func (m *Manager) answer(ctx context.Context, h hashedID, e *cached, now time.Time) (*Session, error) {
-	if m.tracksActivity(e.session) {
-		if err := m.touch(ctx, h, e, now); err != nil {
-			return nil, err
-		}
+// answer has activity recorded for the valid session e when due and returns a copy of it.
+// A record handed over counts as known activity in the copy already.
+func (m *Manager) answer(h hashedID, e *cached, now time.Time) *Session {
+	s := e.copy()
+	if m.tracksActivity(e.session) && m.touch(h, e, now) {
+		s.LastActivity = now
 	}
-	return e.copy(), nil
+	return s
 }
 
 // read returns the stored session with hash h, or nil when absent or unreadable.
@@ -235,22 +235,21 @@ func (m *Manager) idle(e *cached, now time.Time) bool {
 	return m.tracksActivity(e.session) && now.Sub(e.lastActivity()) >= m.inactivity
 }
 
-// touch records now as the activity of the session of e when its latest known
-// activity is older than the coalescing interval and no other request of this
-// process just did.
-func (m *Manager) touch(ctx context.Context, h hashedID, e *cached, now time.Time) error {
+// touch hands the activity record of the session of e to the activity writer
+// when its latest known activity is older than the coalescing interval and no
+// other request of this process just did. The request does not wait for the
+// write (see activityWriter); a record the writer cannot take now is left for
+// the session's next request. It reports whether it handed a record over.
+func (m *Manager) touch(h hashedID, e *cached, now time.Time) bool {
 	if now.Sub(e.lastActivity()) < m.gate.every || !m.gate.claim(h, now) {
-		return nil
+		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, StoreDeadline)
-	defer cancel()
 	ttl := min(m.inactivity+m.gate.every, m.expiresAt(e.session).Sub(now))
-	if err := m.store.Set(ctx, h.key(activityPrefix), encodeTime(now), ttl); err != nil {
+	if !m.activity.enqueue(activityWrite{h: h, e: e, at: now, ttl: ttl}) {
 		m.gate.release(h, now)
-		return fmt.Errorf("recording session activity: %w", err)
+		return false
 	}
-	e.noteActivity(now)
-	return nil
+	return true
 }
 
 // readActivity moves the known activity of e forward to the latest recorded one.

@@ -75,6 +75,7 @@ func load(t *testing.T, m *Manager, id, host string) *Session {
 	if err != nil {
 		t.Fatalf("Load(%q, %q): %v", id, host, err)
 	}
+	m.activity.wait() // the activity record, when due, is written off the Load's path
 	return s
 }
 

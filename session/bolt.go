@@ -159,6 +159,16 @@ func (s *BoltStore) Take(ctx context.Context, key string) ([]byte, error) {
 	return value, nil
 }
 
+// vouch vouches for the cache at all times: the bbolt file is locked to this
+// process, whose Manager is the only writer of its sessions and invalidates its
+// cache at every change it makes (Issue, Destroy, End*). The sweeper only
+// deletes sessions past the lifetime the Manager checks itself.
+func (s *BoltStore) vouch(*sessionCache) func(time.Time) bool {
+	return func(time.Time) bool { return true }
+}
+
+var _ cacheVoucher = (*BoltStore)(nil)
+
 // Close stops the sweeper and waits for it. It is safe to call more than once.
 func (s *BoltStore) Close() error {
 	s.closeOnce.Do(func() {

@@ -20,6 +20,13 @@ const CacheTTL = time.Second
 // and allocates none.
 const StoreDeadline = 500 * time.Millisecond
 
+// trustedCacheTTL is how long the cache answers a session while its store
+// vouches for it (see cacheVoucher): the store then tells the Manager of every
+// change to a stored session, so an entry needs no reading again to be right.
+// The bound only makes a session the store stopped vouching for, or a
+// session no one asked for in a while, leave memory.
+const trustedCacheTTL = 5 * time.Minute
+
 // cacheEntries bounds the sessions the cache holds: each costs about 1 KB, and
 // only sessions read in the last CacheTTL or so are kept.
 const cacheEntries = 100_000
@@ -34,6 +41,11 @@ type sessionCache struct {
 	ttl      time.Duration
 	perShard int
 	shards   [cacheShards]cacheShard
+
+	// vouched, when set, reports whether at now the store has told the cache
+	// of every change to a stored session made until CacheTTL before now: an
+	// entry is then answered for up to trustedCacheTTL. nil: never.
+	vouched func(now time.Time) bool
 }
 
 // cacheShard is one lock's worth of the cache.
@@ -109,11 +121,15 @@ func (c *sessionCache) get(h hashedID, now time.Time) *cached {
 	return e
 }
 
-// fresh reports whether e was read from the store less than ttl before now. A
-// clock that went backwards makes it stale too.
+// fresh reports whether e was read from the store less than ttl before now, or
+// less than trustedCacheTTL before now while the store vouches for the cache.
+// A clock that went backwards makes it stale too.
 func (c *sessionCache) fresh(e *cached, now time.Time) bool {
 	age := now.Sub(e.fetched)
-	return age >= 0 && age < c.ttl
+	if age < 0 {
+		return false
+	}
+	return age < c.ttl || (c.vouched != nil && age < trustedCacheTTL && c.vouched(now))
 }
 
 // epoch returns the invalidation count of the shard of h, to pass to put.
@@ -167,6 +183,18 @@ func (c *sessionCache) invalidate(h hashedID) {
 	sh.epoch++
 }
 
+// flush removes every entry and keeps Loads already reading the store from
+// putting what they read: the store may have lost track of changes.
+func (c *sessionCache) flush() {
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		clear(sh.entries)
+		sh.epoch++
+		sh.mu.Unlock()
+	}
+}
+
 // len returns the number of entries, stale ones included.
 func (c *sessionCache) len() int {
 	n := 0
@@ -177,4 +205,15 @@ func (c *sessionCache) len() int {
 		sh.mu.Unlock()
 	}
 	return n
+}
+
+// cacheVoucher is a Store that can vouch for a Manager's cache beyond
+// CacheTTL, because it tells the cache of every change to a stored session.
+type cacheVoucher interface {
+	// vouch starts telling c of changes (c.invalidate for a session, c.flush
+	// when it may have missed some) and returns the function that reports
+	// whether, at now, every change made until CacheTTL before now has been
+	// told; nil when it cannot vouch after all. It is called once, by
+	// NewManager, and stops with the store's Close.
+	vouch(c *sessionCache) func(now time.Time) bool
 }

@@ -51,12 +51,25 @@
 // # The session cache
 //
 // Every proxy check loads a session, so the Manager keeps the sessions Load
-// returned in memory, by the hash of their ID, for CacheTTL (1 s): within it a
-// check costs no store round trip and no decoding. The activity record rides
-// along, so a cached check reads nothing; activity is still written when due,
-// coalesced as below. A miss reads the session and its activity record in one
-// round trip when the store can (Redis: a pipeline of two GETs). The cache holds at most 100,000 sessions (about 1 KB
-// each), drops stale ones as it goes, and evicts at random when full.
+// returned in memory, by the hash of their ID: a cached check costs no store
+// round trip and no decoding. The activity record rides along, so a cached
+// check reads nothing. A miss reads the session and its activity record in one
+// round trip when the store can (Redis: a pipeline of two GETs). The cache
+// holds at most 100,000 sessions, drops stale ones as it goes, and evicts at
+// random when full.
+//
+// How long an entry is answered without reading the store again:
+//
+//   - CacheTTL (1 s), on any store.
+//   - Up to trustedCacheTTL (5 min) while the store vouches for the cache
+//     (cacheVoucher), because it tells the cache of every change to a stored
+//     session. The embedded store always does: its file is locked to this
+//     process, whose Manager makes every change and invalidates as it goes. A
+//     standalone or Sentinel-managed Redis does through a redisTracker: Redis
+//     tracks the session keys for it and sends the name of each one written,
+//     deleted or expired, by anyone; the tracker vouches only while a beat it
+//     wrote less than CacheTTL ago has come back the same way. A Redis Cluster,
+//     or a Redis user not allowed CLIENT, gets CacheTTL only.
 //
 // How stale an answer can be:
 //
@@ -65,12 +78,24 @@
 //     Load at once: Issue and Destroy invalidate the entry, and a Load that was
 //     reading the store meanwhile does not cache what it read.
 //   - On other instances sharing a Redis store, a destroyed or rotated session
-//     stays usable for at most CacheTTL after that instance last read it.
+//     stops being answered when Redis's invalidation arrives (milliseconds),
+//     and in any case at most CacheTTL after the change: past that, an entry is
+//     answered only if a beat sent after the change has been told, and Redis
+//     tells a client's invalidations in the order of the writes.
 //   - When the store becomes unreachable, sessions read less than CacheTTL ago
-//     are still answered until their entry is CacheTTL old; after that Load fails
-//     with the store's error, and callers fail closed.
+//     are still answered until their entry is CacheTTL old (on the embedded
+//     store, whose cache needs no reading, until trustedCacheTTL); after that
+//     Load fails with the store's error, and callers fail closed.
 //   - A session idle by what this instance knows is checked against the store
 //     before it is refused, since another instance may have recorded activity.
+//
+// # Activity records
+//
+// A session subject to the inactivity limit has its activity recorded at most
+// once per min(inactivity/10, 1 min) per instance. The check that finds the
+// record due does not wait for it: an activityWriter writes it, off the
+// request's path. A record written late or lost only makes the session end
+// earlier, never later.
 //
 // # Invariants
 //

@@ -65,6 +65,9 @@ func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) 
 		cache:      newSessionCache(CacheTTL, cacheEntries),
 		now:        time.Now,
 	}
+	if v, ok := store.(cacheVoucher); ok {
+		m.cache.vouched = v.vouch(m.cache)
+	}
 	m.ephemeral = ephemeralStates(m, store)
 	return m, nil
 }

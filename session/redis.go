@@ -42,6 +42,11 @@ type RedisStore struct {
 	addMember *redis.Script // see addMemberLua
 	ack       *replicaAck   // nil: writes do not wait for replicas
 
+	opts    *redis.UniversalOptions
+	mode    string // standalone, sentinel or cluster
+	logger  *slog.Logger
+	tracker *redisTracker // nil until vouch starts it
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -75,7 +80,10 @@ func newRedisStore(cfg RedisConfig, logger *slog.Logger, prefix string) (*RedisS
 		return nil, fmt.Errorf("connecting to redis %s: %w", strings.Join(opts.Addrs, ","), err)
 	}
 	logger = logger.With("component", "session.redis")
-	s := &RedisStore{client: client, prefix: prefix, addMember: redis.NewScript(addMemberLua), ack: newReplicaAck(cfg, logger)}
+	s := &RedisStore{
+		client: client, prefix: prefix, addMember: redis.NewScript(addMemberLua), ack: newReplicaAck(cfg, logger),
+		opts: opts, mode: cfg.mode(), logger: logger,
+	}
 	s.seedReplicas(ctx)
 	logger.Info("connected to redis", "mode", cfg.mode(), "addresses", opts.Addrs, "tls", cfg.TLS.Enabled,
 		"wait_replicas", s.waitingFor())
@@ -235,6 +243,25 @@ func (s *RedisStore) waitingFor() int {
 
 // Close closes the connection pool. It is safe to call more than once.
 func (s *RedisStore) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.client.Close() })
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.tracker != nil {
+			errs = append(errs, s.tracker.close())
+		}
+		s.closeErr = errors.Join(append(errs, s.client.Close())...)
+	})
 	return s.closeErr
 }
+
+// vouch starts a redisTracker for c on a standalone or Sentinel-managed Redis.
+// On a Cluster, each primary tracks its own keys, which one subscription
+// cannot follow: sessions are cached for CacheTTL only there.
+func (s *RedisStore) vouch(c *sessionCache) func(time.Time) bool {
+	if s.mode == "cluster" || s.tracker != nil {
+		return nil
+	}
+	s.tracker = startTracker(s.client, s.opts, s.prefix, c, s.logger.With("part", "tracker"))
+	return s.tracker.vouched
+}
+
+var _ cacheVoucher = (*RedisStore)(nil)

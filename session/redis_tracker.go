@@ -61,9 +61,9 @@ type redisTracker struct {
 	cache  *sessionCache
 	logger *slog.Logger
 
-	told      atomic.Pointer[time.Time] // when the last beat told was sent; nil: none since the last flush
-	beatTold  chan uint64               // numbers of this tracker's beats as they are told
-	refused   atomic.Pointer[error]     // Redis refused to track (an ACL, an old server)
+	told     atomic.Pointer[time.Time] // when the last beat told was sent; nil: none since the last flush
+	beatTold chan uint64               // numbers of this tracker's beats as they are told
+	refused  atomic.Pointer[error]     // Redis refused to track (an ACL, an old server)
 
 	mu sync.Mutex    // guards ps against close
 	ps *redis.PubSub // the current subscription; nil once closed

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"sync"
@@ -14,10 +15,11 @@ const (
 	// record that finds the queue full is not written now; the session's next
 	// request tries again.
 	activityQueue = 16_384
-	// activityWorkers is how many records are written at once: on the embedded
-	// store they share one transaction and its fsync (bolt_group.go), on Redis
-	// each is a round trip of its own.
-	activityWorkers = 16
+	// activityBatch is how many queued records are written at once: in one
+	// transaction and its fsync on the embedded store, one pipeline on Redis.
+	activityBatch = 512
+	// activityBatchDeadline bounds the writing of one batch.
+	activityBatchDeadline = 2 * time.Second
 	// activityDrain bounds how long Close waits for queued records.
 	activityDrain = 2 * time.Second
 )
@@ -31,8 +33,9 @@ type activityWrite struct {
 }
 
 // activityWriter records session activity off the request's path. A proxy check
-// that finds a session's record due hands it over and answers at once; the
-// record is written by one of a few workers. This fails safe: a record written
+// that finds a session's record due hands it over and answers at once; one
+// goroutine writes the records, as many as are queued at once in one batch
+// when the store can (batchSetter), otherwise one after the other. This fails safe: a record written
 // late or lost (a full queue, a store error, a crash) makes the store's last
 // activity older than the truth, so the session can only end earlier, never
 // later. A written record moves the cached session's known activity forward; a
@@ -44,7 +47,7 @@ type activityWriter struct {
 
 	queue   chan activityWrite
 	pending sync.WaitGroup // records handed over and not yet settled
-	workers sync.WaitGroup
+	done    chan struct{}  // closed when the writing goroutine returns
 	stop    context.CancelFunc
 	ctx     context.Context
 
@@ -59,12 +62,10 @@ func newActivityWriter(store Store, gate *activityGate, logger *slog.Logger) *ac
 	w := &activityWriter{
 		store: store, gate: gate, logger: logger,
 		queue: make(chan activityWrite, activityQueue),
+		done:  make(chan struct{}),
 		ctx:   ctx, stop: stop,
 	}
-	w.workers.Add(activityWorkers)
-	for range activityWorkers {
-		go w.work()
-	}
+	go w.work()
 	return w
 }
 
@@ -86,30 +87,76 @@ func (w *activityWriter) enqueue(a activityWrite) bool {
 	}
 }
 
-// work writes queued records until the queue is closed and empty.
+// work writes queued records, in batches, until the queue is closed and empty.
 func (w *activityWriter) work() {
-	defer w.workers.Done()
+	defer close(w.done)
+	batch := make([]activityWrite, 0, activityBatch)
 	for a := range w.queue {
-		if w.ctx.Err() != nil { // closing, and out of time: drop the rest
-			w.gate.release(a.h, a.at)
-			w.dropped.Add(1)
-		} else {
-			w.write(a)
+		batch = append(batch[:0], a)
+	drain:
+		for len(batch) < activityBatch {
+			select {
+			case b, ok := <-w.queue:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, b)
+			default:
+				break drain
+			}
 		}
-		w.pending.Done()
+		w.writeBatch(batch)
+		for range batch {
+			w.pending.Done()
+		}
 	}
 }
 
-// write stores one record within StoreDeadline and settles it.
-func (w *activityWriter) write(a activityWrite) {
-	ctx, cancel := context.WithTimeout(w.ctx, StoreDeadline)
-	defer cancel()
-	if err := w.store.Set(ctx, a.h.key(activityPrefix), encodeTime(a.at), a.ttl); err != nil {
-		w.gate.release(a.h, a.at)
-		w.logger.Warn("recording session activity failed; the session's next request tries again", "error", err)
+// writeBatch writes the records of batch and settles each: a written record
+// moves its session's known activity forward, a failed one releases its claim.
+func (w *activityWriter) writeBatch(batch []activityWrite) {
+	if w.ctx.Err() != nil { // closing, and out of time: drop them
+		for _, a := range batch {
+			w.gate.release(a.h, a.at)
+		}
+		w.dropped.Add(int64(len(batch)))
 		return
 	}
-	a.e.noteActivity(a.at)
+	ctx, cancel := context.WithTimeout(w.ctx, activityBatchDeadline)
+	defer cancel()
+	errs := w.set(ctx, batch)
+	failed := 0
+	var first error
+	for i, a := range batch {
+		if errs[i] != nil {
+			w.gate.release(a.h, a.at)
+			failed++
+			first = cmp.Or(first, errs[i])
+			continue
+		}
+		a.e.noteActivity(a.at)
+	}
+	if failed > 0 {
+		w.logger.Warn("recording session activity failed; those sessions' next requests try again",
+			"records", failed, "error", first)
+	}
+}
+
+// set writes the records of batch, in one go when the store can, and returns
+// each one's error.
+func (w *activityWriter) set(ctx context.Context, batch []activityWrite) []error {
+	entries := make([]batchEntry, len(batch))
+	for i, a := range batch {
+		entries[i] = batchEntry{key: a.h.key(activityPrefix), value: encodeTime(a.at), ttl: a.ttl}
+	}
+	if bs, ok := w.store.(batchSetter); ok {
+		return bs.setBatch(ctx, entries)
+	}
+	errs := make([]error, len(entries))
+	for i, e := range entries {
+		errs[i] = w.store.Set(ctx, e.key, e.value, e.ttl)
+	}
+	return errs
 }
 
 // wait returns once every record handed over so far is settled.
@@ -128,9 +175,22 @@ func (w *activityWriter) close() {
 	w.mu.Unlock()
 	timer := time.AfterFunc(activityDrain, w.stop)
 	defer timer.Stop()
-	w.workers.Wait()
+	<-w.done
 	w.stop()
 	if n := w.dropped.Load(); n > 0 {
 		w.logger.Warn("closing: activity records not written in time were dropped; those sessions may end earlier", "records", n)
 	}
+}
+
+// batchEntry is one value of a batch write.
+type batchEntry struct {
+	key   string
+	value []byte
+	ttl   time.Duration
+}
+
+// batchSetter is a Store that writes several values at once, each with the
+// effect of Set, and returns each one's error.
+type batchSetter interface {
+	setBatch(ctx context.Context, entries []batchEntry) []error
 }

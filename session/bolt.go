@@ -106,13 +106,18 @@ func (s *BoltStore) Set(ctx context.Context, key string, value []byte, ttl time.
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	record := make([]byte, boltHeader+len(value))
-	binary.BigEndian.PutUint64(record, uint64(s.now().Add(ttl).UnixNano()))
-	copy(record[boltHeader:], value)
-	if err := s.put([]byte(key), record); err != nil {
+	if err := s.put([]byte(key), s.record(value, ttl)); err != nil {
 		return fmt.Errorf("bolt set: %w", err)
 	}
 	return nil
+}
+
+// record is value as the bucket keeps it: its expiry, then the value.
+func (s *BoltStore) record(value []byte, ttl time.Duration) []byte {
+	record := make([]byte, boltHeader+len(value))
+	binary.BigEndian.PutUint64(record, uint64(s.now().Add(ttl).UnixNano()))
+	copy(record[boltHeader:], value)
+	return record
 }
 
 // Delete implements Store.

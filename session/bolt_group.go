@@ -1,6 +1,8 @@
 package session
 
 import (
+	"context"
+	"fmt"
 	"sync"
 
 	"go.etcd.io/bbolt"
@@ -98,3 +100,33 @@ func (s *BoltStore) commit(batch []*groupPut) []error {
 	}
 	return errs
 }
+
+// setBatch writes entries in one transaction (each in its own should that
+// one fail), as Set would each, and returns each one's error.
+func (s *BoltStore) setBatch(ctx context.Context, entries []batchEntry) []error {
+	errs := make([]error, len(entries))
+	if err := ctx.Err(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	batch := make([]*groupPut, 0, len(entries))
+	index := make([]int, 0, len(entries)) // batch[j] is entries[index[j]]
+	for i, e := range entries {
+		if err := checkTTL(e.ttl); err != nil {
+			errs[i] = err
+			continue
+		}
+		batch = append(batch, &groupPut{key: []byte(e.key), record: s.record(e.value, e.ttl)})
+		index = append(index, i)
+	}
+	for j, err := range s.commit(batch) {
+		if err != nil {
+			errs[index[j]] = fmt.Errorf("bolt set: %w", err)
+		}
+	}
+	return errs
+}
+
+var _ batchSetter = (*BoltStore)(nil)

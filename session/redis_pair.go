@@ -74,3 +74,31 @@ func (m *Manager) readBoth(ctx context.Context, h hashedID) (s *Session, activit
 	}
 	return m.decode(data), activity, true, nil
 }
+
+// setBatch writes entries in one pipeline (split by node on a Cluster) and
+// returns each one's error. Unlike Set it does not wait for replicas: it
+// writes activity records, and one lost in a failover only ends a session
+// earlier.
+func (s *RedisStore) setBatch(ctx context.Context, entries []batchEntry) []error {
+	errs := make([]error, len(entries))
+	cmds := make([]*redis.StatusCmd, len(entries))
+	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error { // each command keeps its own error
+		for i, e := range entries {
+			if errs[i] = checkTTL(e.ttl); errs[i] == nil {
+				cmds[i] = p.Set(ctx, s.prefix+e.key, e.value, e.ttl)
+			}
+		}
+		return nil
+	})
+	for i, cmd := range cmds {
+		if cmd == nil {
+			continue
+		}
+		if err := cmd.Err(); err != nil {
+			errs[i] = fmt.Errorf("redis set: %w", err)
+		}
+	}
+	return errs
+}
+
+var _ batchSetter = (*RedisStore)(nil)

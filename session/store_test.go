@@ -24,6 +24,7 @@ func testStore(t *testing.T, open openStore) {
 		{"GetMissing", testGetMissing},
 		{"SetGet", testSetGet},
 		{"SetReplaces", testSetReplaces},
+		{"SetBatch", testSetBatch},
 		{"KeysAreDistinct", testKeysAreDistinct},
 		{"ValuesAreCopied", testValuesAreCopied},
 		{"Delete", testDelete},
@@ -314,5 +315,35 @@ func testKeys(t *testing.T, s Store) {
 	slices.Sort(got)
 	if want := []string{"s:1", "s:2"}; !slices.Equal(got, want) {
 		t.Errorf("Keys(s:) = %q, want %q", got, want)
+	}
+}
+
+// testSetBatch checks a store's batch write: every entry is stored as Set
+// would store it, and an entry Set would refuse fails alone.
+func testSetBatch(t *testing.T, s Store) {
+	bs, ok := s.(batchSetter)
+	if !ok {
+		t.Fatalf("%T does not write batches", s)
+	}
+	entries := []batchEntry{
+		{key: "a:1", value: []byte("one"), ttl: time.Minute},
+		{key: "a:2", value: []byte("two"), ttl: 0}, // refused, as by Set
+		{key: "a:3", value: []byte("three"), ttl: time.Minute},
+	}
+	errs := bs.setBatch(t.Context(), entries)
+	if len(errs) != len(entries) {
+		t.Fatalf("setBatch returned %d errors for %d entries", len(errs), len(entries))
+	}
+	for i, e := range entries {
+		got, err := s.Get(t.Context(), e.key)
+		if e.ttl <= 0 {
+			if errs[i] == nil || !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s with ttl 0: setBatch error %v, Get %q, %v; want an error and nothing stored", e.key, errs[i], got, err)
+			}
+			continue
+		}
+		if errs[i] != nil || err != nil || string(got) != string(e.value) {
+			t.Errorf("%s: setBatch error %v, Get %q, %v; want %q", e.key, errs[i], got, err, e.value)
+		}
 	}
 }

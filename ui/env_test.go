@@ -138,7 +138,7 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	c := newTestClock()
 	c.t = time.Now()
 	fm := &fakeMetrics{counts: map[string]int{}}
-	d := dependencies{sessions: mgr, users: users, notifier: notifier, rp: rp, records: st, metrics: fm}
+	d := dependencies{sessions: mgr, users: users, notifier: notifier, rp: rp, records: st, keys: st, metrics: fm}
 	h, err := newHandler(cfg, d, logger, c.now)
 	if err != nil {
 		t.Fatalf("newHandler: %v", err)

@@ -17,7 +17,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown top-level key", "sesion: {}\n", nil, []string{
 			"sesion: unknown key (allowed: access_control, audit, identity, log, notifier, regulation, server, session, storage, users, webauthn) (at keygate.yml:7)"}},
 		{"unknown nested key", "regulation: {max_failure: 3}\n", nil, []string{
-			"regulation.max_failure: unknown key (allowed: ban, ipv6_prefix, max_failures, window) (at keygate.yml:7)"}},
+			"regulation.max_failure: unknown key (allowed: ban, device_lifetime, ipv6_prefix, max_failures, window) (at keygate.yml:7)"}},
 		{"ipv6 prefix out of range", "regulation: {ipv6_prefix: 16}\n", nil, []string{
 			"regulation.ipv6_prefix: 16 is invalid, must be between 32 and 128 (0 means 64) (at keygate.yml:7)"}},
 		{"unknown key in a list item", "access_control:\n  rules:\n    - policy: bypass\n    - polcy: deny\n", nil, []string{

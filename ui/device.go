@@ -133,7 +133,7 @@ func splitDeviceCookie(value string) (id string, expiry int64, mac []byte, ok bo
 	if len(parts) != 3 {
 		return "", 0, nil, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[0])
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(parts[0])
 	if err != nil || len(raw) != deviceIDLength {
 		return "", 0, nil, false
 	}
@@ -141,7 +141,7 @@ func splitDeviceCookie(value string) (id string, expiry int64, mac []byte, ok bo
 	if err != nil || expiry <= 0 || strconv.FormatInt(expiry, 10) != parts[1] {
 		return "", 0, nil, false
 	}
-	mac, err = base64.RawURLEncoding.DecodeString(parts[2])
+	mac, err = base64.RawURLEncoding.Strict().DecodeString(parts[2])
 	if err != nil || len(mac) != sha256.Size {
 		return "", 0, nil, false
 	}

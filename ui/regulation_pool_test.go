@@ -21,11 +21,6 @@ func startAcquire(p *hashPool, key string) *poolCall {
 	return startAcquireCtx(context.Background(), p, anonymousKey(key))
 }
 
-// startDevice starts an acquire of the known device id.
-func startDevice(p *hashPool, id string) *poolCall {
-	return startAcquireCtx(context.Background(), p, deviceKey(id))
-}
-
 func startAcquireCtx(ctx context.Context, p *hashPool, key poolKey) *poolCall {
 	c := &poolCall{key: key, done: make(chan error, 1)}
 	go func() {

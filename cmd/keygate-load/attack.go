@@ -61,7 +61,7 @@ type attackCheck struct {
 
 // firstTimeCheck is what the first-time users met under the attack.
 type firstTimeCheck struct {
-	users   int             // first-time users who tried, each until it signed in or the attack ended
+	users   int             // first-time users who tried, one after the other, each until it signed in or the attack ended
 	ok      int             // of them, signed in
 	tries   int             // sign-in requests they sent
 	busy    int             // of the requests, answered 429
@@ -190,52 +190,50 @@ func isStatus(err error, code int) bool {
 	return errors.As(err, &s) && s.code == code
 }
 
-// run signs first-time users in, one after the other, until end: each with a
-// fresh browser, trying again a second after each 429 until it signs in or
-// end comes.
+// run signs first-time users in until end, one after the other, each with a
+// fresh browser, trying again a second after each 429: the next one begins
+// when one has signed in, and the last gives up when end comes. A refusal
+// other than 429 ends the run.
 func (fc *firstTimeCheck) run(ctx context.Context, kg *keygate, end time.Time) {
+	defer slices.Sort(fc.took)
 	for ctx.Err() == nil && time.Now().Before(end) {
 		fc.users++
 		begin := time.Now()
 		tries, err := signInPatientlyWith(ctx, kg, newBrowser(), end)
 		fc.tries += tries
+		fc.busy += tries - 1
 		switch {
 		case err == nil:
 			fc.ok++
 			fc.took = append(fc.took, time.Since(begin))
-			fc.busy += tries - 1
 		case errors.Is(err, errSignInBusy):
-			fc.busy += tries
+			fc.busy++
+			return
 		default:
-			fc.busy += tries - 1
-			if fc.problem == "" {
-				fc.problem = err.Error()
-			}
+			fc.problem = err.Error()
+			return
 		}
 	}
-	slices.Sort(fc.took)
 }
 
 // deviceCookieName is Keygate's known-device cookie.
 const deviceCookieName = "keygate_device"
 
 // newBrowser is a browser's cookie jar: it keeps what the portal sets and
-// sends it back, as a browser does.
+// sends it back, as a browser does (by the request's Host, the portal's name,
+// not the loopback address it connects to).
 func newBrowser() *http.Client {
 	jar, _ := cookiejar.New(nil) // never fails without options
 	return &http.Client{Jar: jar, Timeout: signInTimeout}
 }
 
 // hasDeviceCookie reports whether browser holds the portal's device cookie.
+// The jar keeps cookies by the request's Host, the portal's name.
 func hasDeviceCookie(kg *keygate, browser *http.Client) bool {
-	return slices.ContainsFunc(browser.Jar.Cookies(kg.portalURL()), func(c *http.Cookie) bool {
+	host, _ := kg.portal()
+	return slices.ContainsFunc(browser.Jar.Cookies(&url.URL{Scheme: "http", Host: host, Path: "/"}), func(c *http.Cookie) bool {
 		return c.Name == deviceCookieName && c.Value != ""
 	})
-}
-
-// portalURL is the URL the browsers send their sign-ins to.
-func (kg *keygate) portalURL() *url.URL {
-	return &url.URL{Scheme: "http", Host: kg.addr, Path: "/api/login/password"}
 }
 
 // signInPatientlyWith signs the load user in with browser, trying again after
@@ -255,7 +253,7 @@ func signInPatientlyWith(ctx context.Context, kg *keygate, browser *http.Client,
 // answer must set a session cookie.
 func (kg *keygate) signInWith(ctx context.Context, browser *http.Client) error {
 	body, _ := json.Marshal(map[string]string{"username": loadIdentity.user, "password": kg.password})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, kg.portalURL().String(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+kg.addr+"/api/login/password", bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("building sign-in request: %w", err)
 	}

@@ -263,8 +263,8 @@ func (rep *report) printAttack(w io.Writer) {
 		fmt.Fprintf(w, "    first failure: %s\n", ac.problem)
 	}
 	fc := ac.first
-	fmt.Fprintf(w, "  first-time user (no device cookie; not a target): %d of %d signed in before the attack ended; %d of %d requests answered 429%s\n",
-		fc.ok, fc.users, fc.busy, fc.tries, fc.verdict())
+	fmt.Fprintf(w, "  first-time users (no device cookie; not a target), one after the other, each retrying every %v until the attack ended: %d of %d signed in; %d of %d requests answered 429%s\n",
+		signinRetryPause, fc.ok, fc.users, fc.busy, fc.tries, fc.verdict())
 	if fc.problem != "" {
 		fmt.Fprintf(w, "    first failure other than 429: %s\n", fc.problem)
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/descope/virtualwebauthn"
 )
 
 // deviceCookieFor signs username in and returns the device cookie it got.
@@ -91,5 +93,38 @@ func TestDeviceCookieBypassesNothing(t *testing.T) {
 	te.clock.advance(testConfig().Regulation.Ban + time.Second)
 	if rec := te.login(t, "alice", "alice-password", withCookie(device)); rec.Code != http.StatusOK {
 		t.Errorf("after the ban: status %d, want 200", rec.Code)
+	}
+}
+
+// TestDeviceCookieFromWebAuthn checks that sign-ins without a password set
+// the device cookie too, valid for their user only.
+func TestDeviceCookieFromWebAuthn(t *testing.T) {
+	p := newPortal(t, ceremonyConfig(), nil)
+	d := newDevice(virtualwebauthn.KeyTypeEC2, false)
+	enrolled := p.browser(t)
+	enrolled.enroll(p.invite(t, "alice"), d).want(t, http.StatusOK, "")
+	signedIn := p.browser(t)
+	signedIn.passkey(d, false).want(t, http.StatusOK, "")
+	tests := []struct {
+		name string
+		b    *browser
+	}{
+		{"enrollment", enrolled},
+		{"passkey sign-in", signedIn},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.b.cookies[deviceCookieName]
+			if c == nil {
+				t.Fatal("no device cookie")
+			}
+			devices := p.handler.login.devices
+			if got := knownWith(devices, c.Value, "alice"); got == "" {
+				t.Errorf("the cookie is not a known device of alice")
+			}
+			if got := knownWith(devices, c.Value, "bob"); got != "" {
+				t.Errorf("the cookie is a known device of bob (%s), want of alice only", got)
+			}
+		})
 	}
 }

@@ -27,6 +27,9 @@ const (
 	deviceIDLength = 16
 	// maxDeviceCookie bounds the cookie values that are looked at at all.
 	maxDeviceCookie = 128
+	// maxDeviceCookies bounds how many cookies of the name one request may
+	// have checked (a sibling subdomain may have set more than the portal's).
+	maxDeviceCookies = 4
 	// defaultDeviceLifetime is a device cookie's lifetime when
 	// regulation.device_lifetime is zero: one year.
 	defaultDeviceLifetime = 8760 * time.Hour
@@ -100,7 +103,7 @@ func (d *devices) known(r *http.Request, username string) string {
 		d.logger.Warn("device cookie not checked: no server key", "err", err)
 		return ""
 	}
-	for _, c := range cookies {
+	for _, c := range cookies[:min(len(cookies), maxDeviceCookies)] {
 		if id, ok := d.verify(key, c.Value, username); ok {
 			return id
 		}

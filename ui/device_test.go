@@ -203,3 +203,31 @@ func TestDeviceCookieRefresh(t *testing.T) {
 		})
 	}
 }
+
+func TestDeviceCookieAmongOthers(t *testing.T) {
+	c := newTestClock()
+	d := testDevices(c, fakeKeys{key: testDeviceKey}, time.Hour)
+	valid := issueDevice(t, d, "alice").Value
+	id, _, _ := strings.Cut(valid, ".")
+	tests := []struct {
+		name   string
+		before int // cookies of the name that do not verify, sent first
+		want   string
+	}{
+		{"after a tossed one", 1, id},
+		{"after three tossed ones", maxDeviceCookies - 1, id},
+		{"after too many tossed ones", maxDeviceCookies, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/api/login/password", nil)
+			for range tt.before {
+				req.AddCookie(&http.Cookie{Name: deviceCookieName, Value: newDeviceID() + ".1.x"})
+			}
+			req.AddCookie(&http.Cookie{Name: deviceCookieName, Value: valid})
+			if got := d.known(req, "alice"); got != tt.want {
+				t.Errorf("known = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

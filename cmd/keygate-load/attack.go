@@ -54,6 +54,7 @@ type attackCheck struct {
 	otherwise int             // answered otherwise, or not within attackTimeout
 	legit     []time.Duration // each returning user's sign-in's duration, sorted
 	legitOK   int             // returning user's sign-ins answered 200 with a cookie
+	retried   int             // of them, answered 429 at first and signed in on a later try
 	problem   string          // the first returning user's sign-in that failed
 	first     firstTimeCheck  // the first-time users' sign-ins
 	err       error           // the scenario could not run
@@ -133,10 +134,13 @@ func (b *bench) runAttack(ctx context.Context, rep *report) {
 	firstTimers.Go(func() { ac.first.run(ctx, kg, end) })
 	for ctx.Err() == nil && time.Now().Before(end) {
 		begin := time.Now()
-		_, err := signInPatientlyWith(ctx, kg, returning, begin.Add(signInTimeout))
+		tries, err := signInPatientlyWith(ctx, kg, returning, begin.Add(signInTimeout))
 		ac.legit = append(ac.legit, time.Since(begin))
 		if err == nil {
 			ac.legitOK++
+			if tries > 1 {
+				ac.retried++
+			}
 		} else if ac.problem == "" {
 			ac.problem = err.Error()
 		}

@@ -257,8 +257,8 @@ func (rep *report) printAttack(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nlegitimate password sign-ins, one at a time, while %d wrong ones/s arrive from distinct addresses (wrong sign-ins sent %d: %d answered 401, %d otherwise or not within %v):\n",
 		ac.rate, ac.sent, ac.refused, ac.otherwise, attackTimeout)
-	fmt.Fprintf(w, "  returning user (device cookie from a sign-in before the attack): %d of %d ok; p50 %.3f s, p99 %.3f s, max %.3f s\n",
-		ac.legitOK, len(ac.legit), ac.p(0.5).Seconds(), ac.p(0.99).Seconds(), ac.p(1).Seconds())
+	fmt.Fprintf(w, "  returning user (device cookie from a sign-in before the attack): %d of %d ok (%d after a 429); p50 %.3f s, p99 %.3f s, max %.3f s\n",
+		ac.legitOK, len(ac.legit), ac.retried, ac.p(0.5).Seconds(), ac.p(0.99).Seconds(), ac.p(1).Seconds())
 	if ac.problem != "" {
 		fmt.Fprintf(w, "    first failure: %s\n", ac.problem)
 	}

@@ -35,6 +35,10 @@ const (
 	defaultDeviceLifetime = 8760 * time.Hour
 	// maxDeviceLifetime is the longest a browser keeps a cookie (400 days).
 	maxDeviceLifetime = 9600 * time.Hour
+	// deviceKeyWait bounds the read of the server key, so that a store that
+	// does not answer delays a sign-in by no more than this: the sign-in then
+	// goes on without a device.
+	deviceKeyWait = 2 * time.Second
 )
 
 // deviceMACContext separates the device cookie's MAC from any other use of a key.
@@ -206,6 +210,8 @@ func (d *devices) serverKey(ctx context.Context) ([]byte, error) {
 	if d.key != nil {
 		return d.key, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, deviceKeyWait)
+	defer cancel()
 	key, err := d.keys.ServerKey(ctx, deviceKeyName)
 	if err != nil {
 		return nil, err

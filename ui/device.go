@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -39,10 +40,16 @@ const (
 	// does not answer delays a sign-in by no more than this: the sign-in then
 	// goes on without a device.
 	deviceKeyWait = 2 * time.Second
+	// deviceKeyRetry is how long after a failed read of the key the next one
+	// is tried; meanwhile every device cookie counts as none at once.
+	deviceKeyRetry = 10 * time.Second
 )
 
 // deviceMACContext separates the device cookie's MAC from any other use of a key.
 const deviceMACContext = "keygate device cookie v1"
+
+// errNoDeviceKey reports that the key was not read again so soon after a failure.
+var errNoDeviceKey = errors.New("device cookie key unreadable lately")
 
 // serverKeys hands out the server's secret keys by name, the same to every
 // replica on one store: *store.Store.
@@ -76,8 +83,9 @@ type devices struct {
 	now      func() time.Time
 	logger   *slog.Logger
 
-	mu  sync.Mutex
-	key []byte // the server key, read from keys on first need
+	mu       sync.Mutex
+	key      []byte    // the server key, read from keys on first need
+	failedAt time.Time // when reading it last failed
 }
 
 // newDevices returns the known-device cookie's issuer for lifetime (<= 0, or
@@ -203,17 +211,21 @@ func newDeviceID() string {
 }
 
 // serverKey returns the key that signs device cookies, read from the store
-// once; a failed read is tried again at the next need.
+// once; a failed read is tried again at the first need deviceKeyRetry later.
 func (d *devices) serverKey(ctx context.Context) ([]byte, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.key != nil {
 		return d.key, nil
 	}
+	if !d.failedAt.IsZero() && d.now().Sub(d.failedAt) < deviceKeyRetry {
+		return nil, errNoDeviceKey
+	}
 	ctx, cancel := context.WithTimeout(ctx, deviceKeyWait)
 	defer cancel()
 	key, err := d.keys.ServerKey(ctx, deviceKeyName)
 	if err != nil {
+		d.failedAt = d.now()
 		return nil, err
 	}
 	d.key = key

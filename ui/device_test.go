@@ -23,6 +23,20 @@ type fakeKeys struct {
 
 func (k fakeKeys) ServerKey(context.Context, string) ([]byte, error) { return k.key, k.err }
 
+// flakyKeys fails until healed, counting the reads.
+type flakyKeys struct {
+	reads  int
+	healed bool
+}
+
+func (k *flakyKeys) ServerKey(context.Context, string) ([]byte, error) {
+	k.reads++
+	if !k.healed {
+		return nil, errors.New("store down")
+	}
+	return testDeviceKey, nil
+}
+
 var testDeviceKey = bytes.Repeat([]byte{7}, 32)
 
 func testDevices(c *clock, keys serverKeys, lifetime time.Duration) *devices {
@@ -229,5 +243,32 @@ func TestDeviceCookieAmongOthers(t *testing.T) {
 				t.Errorf("known = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestDeviceKeyRetry(t *testing.T) {
+	c := newTestClock()
+	valid := issueDevice(t, testDevices(c, fakeKeys{key: testDeviceKey}, time.Hour), "alice").Value
+	keys := &flakyKeys{}
+	d := testDevices(c, keys, time.Hour)
+	steps := []struct {
+		advance   time.Duration
+		heal      bool
+		wantKnown bool
+		wantReads int
+	}{
+		{0, false, false, 1},
+		{time.Second, false, false, 1}, // not asked again so soon
+		{time.Second, true, false, 1},  // healed, but still within the pause
+		{deviceKeyRetry, false, true, 2},
+		{time.Hour / 2, false, true, 2}, // read once, kept
+	}
+	for i, s := range steps {
+		c.advance(s.advance)
+		keys.healed = keys.healed || s.heal
+		got := knownWith(d, valid, "alice") != ""
+		if got != s.wantKnown || keys.reads != s.wantReads {
+			t.Errorf("step %d: known %v after %d reads, want %v after %d", i, got, keys.reads, s.wantKnown, s.wantReads)
+		}
 	}
 }

@@ -17,9 +17,11 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown top-level key", "sesion: {}\n", nil, []string{
 			"sesion: unknown key (allowed: access_control, audit, identity, log, notifier, regulation, server, session, storage, users, webauthn) (at keygate.yml:7)"}},
 		{"unknown nested key", "regulation: {max_failure: 3}\n", nil, []string{
-			"regulation.max_failure: unknown key (allowed: ban, ipv6_prefix, max_failures, window) (at keygate.yml:7)"}},
+			"regulation.max_failure: unknown key (allowed: ban, device_lifetime, ipv6_prefix, max_failures, window) (at keygate.yml:7)"}},
 		{"ipv6 prefix out of range", "regulation: {ipv6_prefix: 16}\n", nil, []string{
 			"regulation.ipv6_prefix: 16 is invalid, must be between 32 and 128 (0 means 64) (at keygate.yml:7)"}},
+		{"device lifetime beyond a browser's", "regulation: {device_lifetime: 10000h}\n", nil, []string{
+			"regulation.device_lifetime: 10000h0m0s is invalid, must be at most 9600h0m0s (400 days, the longest a browser keeps a cookie; 0 means 8760h0m0s, negative turns known devices off) (at keygate.yml:7)"}},
 		{"unknown key in a list item", "access_control:\n  rules:\n    - policy: bypass\n    - polcy: deny\n", nil, []string{
 			"access_control.rules[1].polcy: unknown key (allowed: domain, max_age, methods, networks, policy, require, resources, subject, tokens) (at keygate.yml:10)"}},
 		{"unknown key under require", "access_control:\n  rules:\n    - policy: two_factor\n      require: {device_bund: true}\n", nil, []string{

@@ -65,7 +65,7 @@ func TestLoadDefault(t *testing.T) {
 		},
 		Identity:      ui.IdentityConfig{CodeLength: 8, CodeLifetime: 10 * time.Minute, Elevation: 5 * time.Minute},
 		Notifier:      notify.Config{File: "./keygate-data/notifications.log"},
-		Regulation:    store.RegulationConfig{MaxFailures: 5, Window: 2 * time.Minute, Ban: 10 * time.Minute, IPv6Prefix: 64},
+		Regulation:    store.RegulationConfig{MaxFailures: 5, Window: 2 * time.Minute, Ban: 10 * time.Minute, IPv6Prefix: 64, DeviceLifetime: 8760 * time.Hour},
 		AccessControl: policy.Config{DefaultPolicy: "one_factor", Rules: []policy.Rule{}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

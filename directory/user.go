@@ -120,9 +120,13 @@ func isDomain(s string) bool {
 	return true
 }
 
-// foldUsername lowercases ASCII letters so that "Alice" finds alice. Valid
-// usernames have no capitals, so this never merges two users, and no other
-// rune (such as the Kelvin sign) folds into an ASCII username.
+// FoldUsername is username as the directory looks it up: ASCII letters
+// lowercased, so that "Alice" finds alice. Valid usernames have no capitals,
+// so this never merges two users, and no other rune (such as the Kelvin sign)
+// folds into an ASCII username.
+func FoldUsername(username string) string { return foldUsername(username) }
+
+// foldUsername is FoldUsername.
 func foldUsername(s string) string {
 	b := []byte(s)
 	for i, c := range b {

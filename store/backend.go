@@ -26,6 +26,7 @@ type backend interface {
 	auditBackend
 	copyBackend
 	tokenBackend
+	serverKeyBackend
 	name() string
 	// ping returns nil when the backend answers a trivial request now.
 	ping(ctx context.Context) error
@@ -66,6 +67,12 @@ type handleBackend interface {
 	// userHandle returns the user's handle, storing fresh as it when there is none.
 	userHandle(ctx context.Context, user string, fresh []byte) ([]byte, error)
 	userByHandle(ctx context.Context, handle []byte) (string, error)
+}
+
+// serverKeyBackend keeps the server's secret keys by name.
+type serverKeyBackend interface {
+	// serverKey returns the key named name, storing fresh as it when there is none.
+	serverKey(ctx context.Context, name string, fresh []byte) ([]byte, error)
 }
 
 // auditBackend keeps the audit trail in order of appending.

@@ -58,6 +58,11 @@ type RegulationConfig struct {
 	// IPv6Prefix is the prefix length, in bits, that makes one IPv6 client for
 	// regulation and for the share of password hashing. Zero means 64.
 	IPv6Prefix int `koanf:"ipv6_prefix"`
+	// DeviceLifetime is how long the known-device cookie set at each sign-in
+	// lasts; a password sign-in that carries it for its own user is served
+	// before anonymous ones when hashing capacity is short. Zero means 8760h
+	// (a year); a negative value turns known devices off.
+	DeviceLifetime time.Duration `koanf:"device_lifetime"`
 }
 
 // DefaultAuditRetention is how long audit events are kept when

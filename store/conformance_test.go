@@ -42,6 +42,8 @@ var conformance = []struct {
 	{"ExportLoadRoundTrip", testExportLoadRoundTrip},
 	{"LoadRefusesNonEmpty", testLoadRefusesNonEmpty},
 	{"Tokens", testTokens},
+	{"ServerKey", testServerKey},
+	{"ServerKeyConcurrentCreation", testServerKeyConcurrentCreation},
 }
 
 func runConformance(t *testing.T, open opener) {

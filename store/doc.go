@@ -1,5 +1,7 @@
 // Package store keeps Keygate's durable data: WebAuthn credentials, WebAuthn
-// user handles, enrollment invites, API tokens and the audit trail, in the
+// user handles, enrollment invites, API tokens, the audit trail and the
+// server's secret keys (ServerKey: one per name, from crypto/rand on first
+// need, the same for every replica on one database), in the
 // bbolt file (the default, storage.path) or in PostgreSQL (storage.postgres),
 // one or the other.
 //

@@ -29,6 +29,7 @@ type accountSessions struct {
 	users      accounts
 	rememberMe bool          // remember-me allowed by config
 	elevation  time.Duration // how long an identity check allows credential changes
+	devices    *devices      // sets the known-device cookie of each sign-in
 	now        func() time.Time
 	logger     *slog.Logger
 }
@@ -117,6 +118,7 @@ func (a *accountSessions) signIn(c echo.Context, cur current, user directory.Use
 	if err := a.issue(c, cur, s); err != nil {
 		return nil, err
 	}
+	a.devices.remember(c.Response(), c.Request(), cur.domain, user.Username)
 	a.logger.Info("signed in", "user", s.Username, "ip", c.RealIP(), "method", f.Method,
 		"level", s.Level().String(), "domain", s.Domain)
 	return s, nil

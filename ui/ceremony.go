@@ -206,12 +206,12 @@ func newCeremonyCookie() (string, error) {
 }
 
 // addCeremonies builds the WebAuthn, identity and enrollment parts of h.
-func (h *Handler) addCeremonies(cfg Config, d dependencies, reg *regulator, rec *recorder, now func() time.Time) {
+func (h *Handler) addCeremonies(cfg Config, d dependencies, reg *regulator, rec *recorder, dev *devices, now func() time.Time) {
 	logger := rec.logger
 	cs := &ceremonies{states: d.sessions, anonymous: d.sessions.EphemeralStates(), ttl: d.rp.StateTTL(), now: now}
 	acc := &accountSessions{
 		sessions: d.sessions, users: d.users, rememberMe: cfg.RememberMe > 0,
-		elevation: cfg.Identity.Elevation, now: now, logger: logger,
+		elevation: cfg.Identity.Elevation, devices: dev, now: now, logger: logger,
 	}
 	att := &attempts{regulator: reg, rec: rec, owners: d.records, logger: logger}
 	h.passkey = &passkeyLogin{accounts: acc, rp: d.rp, ceremonies: cs, attempts: att, now: now}

@@ -25,8 +25,9 @@ type Config struct {
 	// Identity configures the identity check before credential changes.
 	Identity IdentityConfig
 	// Regulation limits failed password sign-ins. Zero values mean 5 failures
-	// within 2m ban for 10m, an IPv6 client being its /64; a negative
-	// MaxFailures disables regulation.
+	// within 2m ban for 10m, an IPv6 client being its /64, known-device
+	// cookies lasting 8760h; a negative MaxFailures disables regulation, a
+	// negative DeviceLifetime known devices.
 	Regulation store.RegulationConfig
 	// RPName is the name the pages show (webauthn.rp_name). Empty means "Keygate".
 	RPName string
@@ -82,6 +83,9 @@ func (c Config) Validate() error {
 	if n := c.Regulation.IPv6Prefix; n != 0 && (n < minIPv6Prefix || n > maxIPv6Prefix) {
 		bad("regulation.ipv6_prefix", n, fmt.Sprintf("must be between %d and %d (0 means %d)", minIPv6Prefix, maxIPv6Prefix, defaultIPv6Prefix))
 	}
+	if c.Regulation.DeviceLifetime > maxDeviceLifetime {
+		bad("regulation.device_lifetime", c.Regulation.DeviceLifetime, fmt.Sprintf("must be at most %v (400 days, the longest a browser keeps a cookie; 0 means %v, negative turns known devices off)", maxDeviceLifetime, defaultDeviceLifetime))
+	}
 	if c.RememberMe < 0 {
 		bad("session.remember_me", c.RememberMe, "must not be negative (0 disables remember me)")
 	}
@@ -98,5 +102,6 @@ func (c Config) withDefaults() Config {
 	c.Regulation.Window = cmp.Or(c.Regulation.Window, defaultWindow)
 	c.Regulation.Ban = cmp.Or(c.Regulation.Ban, defaultBan)
 	c.Regulation.IPv6Prefix = cmp.Or(c.Regulation.IPv6Prefix, defaultIPv6Prefix)
+	c.Regulation.DeviceLifetime = cmp.Or(c.Regulation.DeviceLifetime, defaultDeviceLifetime)
 	return c
 }

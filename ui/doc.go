@@ -141,6 +141,15 @@
 //     guesses cannot outrun a ban. Checks then take a slot of the hashing pool:
 //     GOMAXPROCS-1 hashes at once (a CPU stays free for forward-auth), shared
 //     fairly among clients, the queue bounded, 429 too_many_requests beyond.
+//   - Every sign-in that reaches a factor sets the known-device cookie
+//     (keygate_device; device.go): a random device ID bound to the username by
+//     an HMAC-SHA-256 under the store's server key "device". A password
+//     sign-in carrying a valid one for the username it signs in as takes its
+//     hashing slot in the known-device class, keyed by the device, served
+//     before any address-keyed check and with queue room of its own. The
+//     cookie gives nothing else: no authentication, no level, no way around
+//     regulation (the reservation comes first; a ban refuses without a hash).
+//     One that does not verify counts as none, never as an error.
 //   - Failed WebAuthn sign-ins (every refusal of the relying party, a missing
 //     or expired state included) count toward the same regulation as
 //     passwords: per user when the user is known (second factor; a passkey

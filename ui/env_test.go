@@ -40,6 +40,7 @@ const (
 // real users file.
 type testEnv struct {
 	echo     *echo.Echo
+	handler  *Handler
 	sessions *session.Manager
 	users    *countingUsers
 	clock    *clock
@@ -138,7 +139,7 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	c := newTestClock()
 	c.t = time.Now()
 	fm := &fakeMetrics{counts: map[string]int{}}
-	d := dependencies{sessions: mgr, users: users, notifier: notifier, rp: rp, records: st, metrics: fm}
+	d := dependencies{sessions: mgr, users: users, notifier: notifier, rp: rp, records: st, keys: st, metrics: fm}
 	h, err := newHandler(cfg, d, logger, c.now)
 	if err != nil {
 		t.Fatalf("newHandler: %v", err)
@@ -150,7 +151,7 @@ func newTestEnvWith(t *testing.T, cfg Config, configure func(*webauthn.Config)) 
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = ErrorHandler(logger)
 	h.Register(e)
-	return &testEnv{echo: e, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, file: file, notes: notes, metrics: fm}
+	return &testEnv{echo: e, handler: h, sessions: mgr, users: users, clock: c, logs: logs, store: st, rp: rp, file: file, notes: notes, metrics: fm}
 }
 
 func newTestStore(t *testing.T) *store.Store {

@@ -74,6 +74,9 @@ type dependencies struct {
 	notifier notify.Notifier
 	rp       relyingParty
 	records  records
+	// keys are the server's secret keys (the device cookie's); nil: known
+	// devices are off.
+	keys serverKeys
 	// window and attempts, when not nil, are the counts that every replica
 	// shares (Redis); nil: this process counts alone.
 	window   session.Window
@@ -88,6 +91,7 @@ var (
 	_ users        = (*directory.Directory)(nil)
 	_ relyingParty = (*webauthn.RP)(nil)
 	_ records      = (*store.Store)(nil)
+	_ serverKeys   = (*store.Store)(nil)
 )
 
 // Handler serves the portal pages, their assets and the JSON API.
@@ -133,7 +137,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Handler, error) {
 	if deps.Store == nil {
 		return nil, fmt.Errorf("%w: store", ErrMissingDependency)
 	}
-	d := dependencies{sessions: deps.Sessions, users: deps.Users, notifier: deps.Notifier, rp: deps.RP, records: deps.Store,
+	d := dependencies{sessions: deps.Sessions, users: deps.Users, notifier: deps.Notifier, rp: deps.RP, records: deps.Store, keys: deps.Store,
 		probes:  []probe{{"database", deps.Store}, {"sessions", deps.Sessions}},
 		metrics: deps.Metrics}
 	if w, ok := deps.Sessions.SharedWindow(); ok {
@@ -164,6 +168,7 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 		reg.share(d.attempts, logger)
 	}
 	rec := newRecorder(d.records, d.metrics, logger)
+	dev := newDevices(cfg.Regulation.DeviceLifetime, d.keys, now, logger)
 	draining, drain := context.WithCancel(context.Background())
 	h := &Handler{
 		drain:     drain,
@@ -177,6 +182,7 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 			regulator:  reg,
 			rec:        rec,
 			hashes:     newHashPool(directory.HashSlots(), now),
+			devices:    dev,
 			draining:   draining,
 			rememberMe: cfg.RememberMe > 0,
 			now:        now,
@@ -186,7 +192,7 @@ func newHandler(cfg Config, d dependencies, logger *slog.Logger, now func() time
 		headers: &pageHeaders{domains: d.sessions},
 		guard:   &guard{domains: d.sessions, maxBody: maxBodyBytes},
 	}
-	h.addCeremonies(cfg, d, reg, rec, now)
+	h.addCeremonies(cfg, d, reg, rec, dev, now)
 	return h, nil
 }
 

@@ -20,6 +20,7 @@ type login struct {
 	regulator *regulator
 	rec       *recorder
 	hashes    *hashPool
+	devices   *devices // the known-device cookie: priority for hashing
 	// draining ends when the daemon begins to shut down (Handler.Drain).
 	draining   context.Context
 	rememberMe bool // remember-me allowed by config
@@ -62,7 +63,8 @@ func (l *login) password(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	user, err := l.authenticate(c, req.Username, req.Password)
+	device := l.devices.known(c.Request(), req.Username)
+	user, err := l.authenticate(c, req.Username, req.Password, device)
 	if err != nil {
 		return err
 	}
@@ -70,13 +72,15 @@ func (l *login) password(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	l.devices.remember(c.Response(), c.Request(), domain, user.Username)
 	return c.JSON(http.StatusOK, loginAnswer{Level: s.Level().String(), Redirect: redirectFor(req.RD, domain)})
 }
 
 // authenticate checks the password under a regulation reservation, with a
-// hashing slot of the client's share. A banned user or address gets the
-// wrong-password answer at once, without a hash, whatever the password.
-func (l *login) authenticate(c echo.Context, username, password string) (directory.User, error) {
+// hashing slot of the client's share: the known device's when device is not
+// "", else the address's. A banned user or address gets the wrong-password
+// answer at once, without a hash, whatever the password, device or not.
+func (l *login) authenticate(c echo.Context, username, password, device string) (directory.User, error) {
 	ip := c.RealIP()
 	wait, cancel := checkContext(c.Request().Context(), l.draining)
 	defer cancel()
@@ -89,7 +93,7 @@ func (l *login) authenticate(c echo.Context, username, password string) (directo
 	if err != nil {
 		return directory.User{}, busyOrInternal(err)
 	}
-	user, err := l.check(wait, c, username, password)
+	user, err := l.check(wait, c, username, password, device)
 	switch {
 	case errors.Is(err, directory.ErrInvalidCredentials):
 		started := guess.fail()
@@ -107,10 +111,14 @@ func (l *login) authenticate(c echo.Context, username, password string) (directo
 	return user, nil
 }
 
-// check verifies the password in a hashing slot of the client's share,
-// waiting for the slot until wait ends.
-func (l *login) check(wait context.Context, c echo.Context, username, password string) (directory.User, error) {
-	release, err := l.hashes.acquire(wait, clientKey(c.RealIP(), l.regulator.v6bits))
+// check verifies the password in a hashing slot of the client's share (the
+// known device's when device is not ""), waiting for the slot until wait ends.
+func (l *login) check(wait context.Context, c echo.Context, username, password, device string) (directory.User, error) {
+	key := anonymousKey(clientKey(c.RealIP(), l.regulator.v6bits))
+	if device != "" {
+		key = deviceKey(device)
+	}
+	release, err := l.hashes.acquire(wait, key)
 	if err != nil {
 		return directory.User{}, err
 	}

@@ -11,36 +11,80 @@ import (
 
 // Bounds of the hashing pool's queue.
 const (
-	// poolQueue is how many password checks may wait for a hashing slot.
+	// poolQueue is how many password checks of the anonymous class may wait
+	// for a hashing slot.
 	poolQueue = 128
+	// poolKnownQueue is how many checks of the known-device class may wait,
+	// in room of their own that no anonymous check can take.
+	poolKnownQueue = 64
 	// poolHalfLife is how fast a client's demand is forgotten: a client that
 	// sends one sign-in a second settles at a demand of about 43.
 	poolHalfLife = 30 * time.Second
 )
 
-// hashPool shares the password-hashing capacity among clients (an IPv4
-// address, or an IPv6 prefix: see clientKey). At most slots hashes run at
-// once; the others wait in one queue of at most poolQueue.
-//
-// A free slot goes to the waiting check whose client has the fewest hashes
-// running, then the lowest demand (the sign-ins it sent recently, decaying
-// with poolHalfLife), then the one that came first. So one address cannot
-// hold more than its share while others wait, and a client that floods ranks
-// behind one that sends a sign-in now and then. When the queue is full, a
-// newcomer takes the place of the waiting check of the highest demand if its
-// own client's demand is lower, and that check is refused (errBusy, 429);
-// otherwise the newcomer is. A check waits until its context ends (checkWait
-// after the sign-in began, or the client giving up).
-type hashPool struct {
-	slots int
-	queue int
-	now   func() time.Time
+// poolKey names a client of the hashing pool: an address (the anonymous
+// class; see clientKey) or, for a sign-in that carries a valid device cookie
+// of the user it signs in as, the device (the known-device class).
+type poolKey struct {
+	device bool   // the known-device class
+	id     string // the address, or the device ID
+}
 
-	mu      sync.Mutex
-	running int
-	seq     uint64
-	clients map[string]*poolClient
-	waiting []*poolWaiter
+// anonymousKey is the pool's key of the client at address addr (clientKey's form).
+func anonymousKey(addr string) poolKey { return poolKey{id: addr} }
+
+// deviceKey is the pool's key of the known device id.
+func deviceKey(id string) poolKey { return poolKey{device: true, id: id} }
+
+func (k poolKey) String() string {
+	if k.device {
+		return "device " + k.id
+	}
+	return k.id
+}
+
+// hashPool shares the password-hashing capacity among clients. At most slots
+// hashes run at once; the others wait in a queue.
+//
+// Clients come in two classes. A sign-in that carries a valid device cookie
+// for the user it signs in as (devices.known) belongs to the known-device
+// class, keyed by its device ID; every other sign-in to the anonymous class,
+// keyed by its address (an IPv4 address, or an IPv6 prefix). A free slot goes
+// to a known device's check before any anonymous one, so that a returning user
+// signs in while a botnet floods the portal from more addresses than there
+// are slots. Each class has room of its own in the queue (poolKnownQueue and
+// poolQueue): a newcomer only ever takes the place of a check of its own
+// class, so the anonymous flood cannot evict a known device's check.
+//
+// Within a class a free slot goes to the waiting check whose client has the
+// fewest hashes running, then the lowest demand (the sign-ins it sent
+// recently, decaying with poolHalfLife), then the one that came first. So one
+// client cannot hold more than its share while others wait, and a client that
+// floods ranks behind one that sends a sign-in now and then. When a class's
+// room is full, a newcomer takes the place of the waiting check of that class
+// of the highest demand if its own client's demand is lower, and that check is
+// refused (errBusy, 429); otherwise the newcomer is. A check waits until its
+// context ends (checkWait after the sign-in began, or the client giving up).
+//
+// The known-device class is no way around regulation: a check reaches the
+// pool only under a regulation reservation of its user and address, so one
+// user's checks in the class never exceed regulation.max_failures at once,
+// and a user whose wrong passwords reach the limit is banned and refused
+// without a hash. An attacker can mint device cookies only for an account
+// whose password they have; flooding from such devices soon bans that
+// account, and takes at most its share of the class until then.
+type hashPool struct {
+	slots      int
+	queue      int // room of the anonymous class
+	knownQueue int // room of the known-device class
+	now        func() time.Time
+
+	mu           sync.Mutex
+	running      int
+	seq          uint64
+	clients      map[poolKey]*poolClient
+	waiting      []*poolWaiter
+	knownWaiting int // of waiting, the known-device class's
 }
 
 // poolClient is what the pool knows of one client.
@@ -53,7 +97,7 @@ type poolClient struct {
 
 // poolWaiter is one check waiting for a slot.
 type poolWaiter struct {
-	key    string
+	key    poolKey
 	client *poolClient
 	seq    uint64
 	ready  chan struct{} // closed when granted a slot
@@ -61,13 +105,13 @@ type poolWaiter struct {
 }
 
 func newHashPool(slots int, now func() time.Time) *hashPool {
-	return &hashPool{slots: slots, queue: poolQueue, now: now, clients: make(map[string]*poolClient)}
+	return &hashPool{slots: slots, queue: poolQueue, knownQueue: poolKnownQueue, now: now, clients: make(map[poolKey]*poolClient)}
 }
 
 // acquire waits for a hashing slot for client key and returns the function
 // that gives it back. It fails with errBusy when the queue has no place for
 // the check, or ctx's cause when ctx ends first.
-func (p *hashPool) acquire(ctx context.Context, key string) (func(), error) {
+func (p *hashPool) acquire(ctx context.Context, key poolKey) (func(), error) {
 	w, err := p.enter(key)
 	if err != nil {
 		return nil, err
@@ -95,7 +139,7 @@ func (p *hashPool) acquire(ctx context.Context, key string) (func(), error) {
 
 // enter records a sign-in of client key and grants it a slot (nil waiter),
 // queues it, or refuses it.
-func (p *hashPool) enter(key string) (*poolWaiter, error) {
+func (p *hashPool) enter(key poolKey) (*poolWaiter, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c := p.client(key)
@@ -105,19 +149,47 @@ func (p *hashPool) enter(key string) (*poolWaiter, error) {
 		c.running++
 		return nil, nil
 	}
-	if len(p.waiting) >= p.queue && !p.evictFor(c) {
+	if p.roomFull(key.device) && !p.evictFor(c, key.device) {
 		p.forget(key, c)
-		return nil, fmt.Errorf("hashing queue full (%d), check of %s refused: %w", p.queue, key, errBusy)
+		return nil, fmt.Errorf("hashing queue full, check of %s refused: %w", key, errBusy)
 	}
 	p.seq++
 	w := &poolWaiter{key: key, client: c, seq: p.seq, ready: make(chan struct{})}
-	c.waiting++
-	p.waiting = append(p.waiting, w)
+	p.add(w)
 	return w, nil
 }
 
+// roomFull reports whether the queue's room of a class (known devices when
+// device) is taken.
+func (p *hashPool) roomFull(device bool) bool {
+	if device {
+		return p.knownWaiting >= p.knownQueue
+	}
+	return len(p.waiting)-p.knownWaiting >= p.queue
+}
+
+// add puts w in the queue.
+func (p *hashPool) add(w *poolWaiter) {
+	w.client.waiting++
+	if w.key.device {
+		p.knownWaiting++
+	}
+	p.waiting = append(p.waiting, w)
+}
+
+// remove takes the waiting check at index i out of the queue.
+func (p *hashPool) remove(i int) *poolWaiter {
+	w := p.waiting[i]
+	p.waiting = slices.Delete(p.waiting, i, i+1)
+	w.client.waiting--
+	if w.key.device {
+		p.knownWaiting--
+	}
+	return w
+}
+
 // client returns key's record, created if needed, its demand decayed to now.
-func (p *hashPool) client(key string) *poolClient {
+func (p *hashPool) client(key poolKey) *poolClient {
 	now := p.now()
 	c, ok := p.clients[key]
 	if !ok {
@@ -136,12 +208,17 @@ func (c *poolClient) demandAt(now time.Time) float64 {
 	return c.demand * math.Exp2(-now.Sub(c.at).Seconds()/poolHalfLife.Seconds())
 }
 
-// evictFor refuses the waiting check of the highest demand, the latest among
-// equals, when its client's demand is above c's, and reports whether it did.
-func (p *hashPool) evictFor(c *poolClient) bool {
+// evictFor refuses the waiting check of the class (known devices when device)
+// of the highest demand, the latest among equals, when its client's demand is
+// above c's, and reports whether it did. A check of the other class is never
+// refused.
+func (p *hashPool) evictFor(c *poolClient, device bool) bool {
 	now := p.now()
 	worst := -1
 	for i, w := range p.waiting {
+		if w.key.device != device {
+			continue
+		}
 		if worst < 0 || w.client.demandAt(now) >= p.waiting[worst].client.demandAt(now) {
 			worst = i
 		}
@@ -149,9 +226,7 @@ func (p *hashPool) evictFor(c *poolClient) bool {
 	if worst < 0 || p.waiting[worst].client.demandAt(now) <= c.demand {
 		return false
 	}
-	w := p.waiting[worst]
-	p.waiting = slices.Delete(p.waiting, worst, worst+1)
-	w.client.waiting--
+	w := p.remove(worst)
 	w.busy = true
 	close(w.ready)
 	return true
@@ -165,20 +240,19 @@ func (p *hashPool) abandon(w *poolWaiter) bool {
 	if i < 0 {
 		return false
 	}
-	p.waiting = slices.Delete(p.waiting, i, i+1)
-	w.client.waiting--
+	p.remove(i)
 	p.forget(w.key, w.client)
 	return true
 }
 
 // releaser returns the function that gives key's slot back, once.
-func (p *hashPool) releaser(key string) func() {
+func (p *hashPool) releaser(key poolKey) func() {
 	var once sync.Once
 	return func() { once.Do(func() { p.release(key) }) }
 }
 
 // release gives a slot of client key back and grants the free slots.
-func (p *hashPool) release(key string) {
+func (p *hashPool) release(key poolKey) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.running--
@@ -202,9 +276,13 @@ func (p *hashPool) next() int {
 	return best
 }
 
-// before reports whether a ranks before b at now: fewer hashes running for
-// its client, then lower demand, then earlier.
+// before reports whether a ranks before b at now: a known device's check
+// before an anonymous one, then fewer hashes running for its client, then
+// lower demand, then earlier.
 func before(a, b *poolWaiter, now time.Time) bool {
+	if a.key.device != b.key.device {
+		return a.key.device
+	}
 	if a.client.running != b.client.running {
 		return a.client.running < b.client.running
 	}
@@ -216,9 +294,7 @@ func before(a, b *poolWaiter, now time.Time) bool {
 
 // grant gives the waiting check at index i a slot.
 func (p *hashPool) grant(i int) {
-	w := p.waiting[i]
-	p.waiting = slices.Delete(p.waiting, i, i+1)
-	w.client.waiting--
+	w := p.remove(i)
 	w.client.running++
 	p.running++
 	close(w.ready)
@@ -226,7 +302,7 @@ func (p *hashPool) grant(i int) {
 
 // forget drops c, key's record, when it holds nothing and its demand has
 // faded below one sign-in.
-func (p *hashPool) forget(key string, c *poolClient) {
+func (p *hashPool) forget(key poolKey, c *poolClient) {
 	if c.running == 0 && c.waiting == 0 && c.demand < 1 {
 		delete(p.clients, key)
 	}

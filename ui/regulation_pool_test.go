@@ -11,16 +11,17 @@ import (
 
 // poolCall is one acquire run in its own goroutine.
 type poolCall struct {
-	key  string
+	key  poolKey
 	done chan error
 	rel  func()
 }
 
+// startAcquire starts an acquire of the anonymous client key.
 func startAcquire(p *hashPool, key string) *poolCall {
-	return startAcquireCtx(context.Background(), p, key)
+	return startAcquireCtx(context.Background(), p, anonymousKey(key))
 }
 
-func startAcquireCtx(ctx context.Context, p *hashPool, key string) *poolCall {
+func startAcquireCtx(ctx context.Context, p *hashPool, key poolKey) *poolCall {
 	c := &poolCall{key: key, done: make(chan error, 1)}
 	go func() {
 		rel, err := p.acquire(ctx, key)
@@ -131,7 +132,7 @@ func TestHashPoolFullQueue(t *testing.T) {
 	waitQueued(t, p, 1)
 	f2 := startAcquire(p, "flood")
 	waitQueued(t, p, 2)
-	if _, err := p.acquire(context.Background(), "flood"); !errors.Is(err, errBusy) {
+	if _, err := p.acquire(context.Background(), anonymousKey("flood")); !errors.Is(err, errBusy) {
 		t.Errorf("flooding client with the queue full of its own checks: got %v, want errBusy", err)
 	}
 	quiet := startAcquire(p, "quiet")
@@ -154,7 +155,7 @@ func TestHashPoolCancelWhileWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := startAcquireCtx(ctx, p, "gone")
+	w := startAcquireCtx(ctx, p, anonymousKey("gone"))
 	waitQueued(t, p, 1)
 	cancel()
 	if err := <-w.done; !errors.Is(err, context.Canceled) {

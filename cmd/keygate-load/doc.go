@@ -41,11 +41,14 @@
 //	unauth          the Redis Keygate asked without a cookie (the 302 to sign
 //	                in) for -unauth-duration; Redis DBSIZE before and after
 //	attack          a fresh Keygate on the embedded store with the default
-//	                argon2id cost: a legitimate password sign-in, one at a time
-//	                from loopback, timed for -attack-duration while
-//	                -attack-rate wrong sign-ins per second arrive, each from an
-//	                address of its own (X-Forwarded-For, believed from loopback)
-//	                and for a username of its own
+//	                argon2id cost: a returning user's password sign-in (its
+//	                browser signed in once before the attack, so it carries
+//	                the device cookie), one at a time from loopback, timed for
+//	                -attack-duration while -attack-rate wrong sign-ins per
+//	                second arrive, each from an address of its own
+//	                (X-Forwarded-For, believed from loopback) and for a
+//	                username of its own; meanwhile first-time users (no device
+//	                cookie) try to sign in, reported apart
 //	signins         a fresh Keygate on the embedded store, signed in -signins
 //	                times at once with the right password (argon2id, 64 MiB
 //	                each), each answered 429 trying again a second later, all

@@ -27,8 +27,9 @@ pinned to -server-cpus. All servers start first; then each of -rounds rounds
 runs every throughput scenario for -duration, in turn, so that a drift of the
 machine's speed falls on all of them alike. It prints requests/s, p50, p99 and
 RSS pooled over the rounds, and each ratio to the baseline's. Then, once each,
-it asks Keygate without a cookie for -unauth-duration, times a legitimate
-password sign-in while -attack-rate wrong ones per second arrive, and signs in
+it asks Keygate without a cookie for -unauth-duration, times a returning
+user's password sign-in (and tries first-time ones) while -attack-rate wrong
+ones per second arrive, and signs in
 -signins times at once while sampling Keygate's RSS.
 
 Flags:

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"runtime/debug"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -118,8 +119,8 @@ func newHandler(cfg Config, s sessions, d decider, logger *slog.Logger) (*Handle
 // The client IP that network rules see comes from X-Forwarded-For as the trusted
 // proxies sent it (see clientIP), not from e's IPExtractor.
 func (h *Handler) Register(e *echo.Echo) {
-	e.Any("/api/authz/forward-auth", h.forwardAuth)
-	e.Any("/api/authz/auth-request", h.authRequest)
+	e.Any(ForwardAuthPath, h.forwardAuth)
+	e.Any(AuthRequestPath, h.authRequest)
 }
 
 // endpoint tells the two proxy dialects apart.
@@ -130,28 +131,72 @@ const (
 	authRequest                 // X-Original-URL; always 401, the proxy redirects
 )
 
+// Paths of the two endpoints.
+const (
+	ForwardAuthPath = "/api/authz/forward-auth"
+	AuthRequestPath = "/api/authz/auth-request"
+)
+
 // forwardAuth serves /api/authz/forward-auth. Every answer is written by check, so
 // it never returns an error for the router to render.
-func (h *Handler) forwardAuth(c echo.Context) error { h.check(c, forwardAuth); return nil }
+func (h *Handler) forwardAuth(c echo.Context) error {
+	h.check(c.Response(), c.Request(), forwardAuth)
+	return nil
+}
 
 // authRequest serves /api/authz/auth-request, like forwardAuth.
-func (h *Handler) authRequest(c echo.Context) error { h.check(c, authRequest); return nil }
+func (h *Handler) authRequest(c echo.Context) error {
+	h.check(c.Response(), c.Request(), authRequest)
+	return nil
+}
+
+// ServeHTTP answers a question on either endpoint, by r's path, without a
+// router: cmd/keygate sends the two paths here before the portal's router, so
+// that the check every proxied request waits for pays for nothing else. Any
+// other path is 404. A panic is answered 500 (fail closed) and logged.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var ep endpoint
+	switch r.URL.Path {
+	case ForwardAuthPath:
+		ep = forwardAuth
+	case AuthRequestPath:
+		ep = authRequest
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	defer h.recoverPanic(w, r)
+	h.check(w, r, ep)
+}
+
+// recoverPanic answers 500 for a check that panicked, and logs it; the
+// server's own abort signal is passed on.
+func (h *Handler) recoverPanic(w http.ResponseWriter, r *http.Request) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler { //nolint:errorlint // the sentinel is panicked as is
+		panic(p)
+	}
+	h.logger.Error("authz check panicked; answering 500", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	h.plain(w, http.StatusInternalServerError, bodyInternal)
+}
 
 // check answers one question and, with metrics on, counts the answer.
-func (h *Handler) check(c echo.Context, ep endpoint) {
+func (h *Handler) check(w http.ResponseWriter, r *http.Request, ep endpoint) {
 	if h.metrics == nil {
-		h.answer(c, ep)
+		h.answer(w, r, ep)
 		return
 	}
 	start := time.Now()
-	result, rule := h.answer(c, ep)
+	result, rule := h.answer(w, r, ep)
 	h.metrics.Answered(ep.String(), result, rule, time.Since(start))
 }
 
 // answer answers one question: trusted peer, original request, session,
 // decision. It returns the result as Metrics names it and the deciding rule.
-func (h *Handler) answer(c echo.Context, ep endpoint) (string, int) {
-	r, w := c.Request(), c.Response()
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, ep endpoint) (string, int) {
 	if !h.trustedPeer(r.RemoteAddr) {
 		h.logger.Warn("refused an authz request from an untrusted peer", "peer", r.RemoteAddr)
 		h.plain(w, http.StatusForbidden, bodyForbidden)

@@ -80,7 +80,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer stopDemo()
 		fmt.Fprintf(stdout, "Example app protected by Keygate: %s\n", demoAt)
 	}
-	return serveHTTP(ctx, ln, app.echo, app.drain, logger)
+	return serveHTTP(ctx, ln, app.handler, app.drain, logger)
 }
 
 // serveHTTP serves handler on ln until ctx is done, then shuts down without
@@ -138,6 +138,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, drain
 // app is the wired daemon: every component, built once.
 type app struct {
 	echo     *echo.Echo
+	handler  http.Handler // the proxies' checks, then echo
 	portal   string
 	drain    func() // refuses the sign-ins still waiting, at shutdown
 	store    *store.Store
@@ -209,6 +210,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	}
 	gate.Register(a.echo)
 	portal.Register(a.echo)
+	a.handler = checksFirst{checks: gate, next: a.echo}
 	a.drain = portal.Drain
 	return a, nil
 }

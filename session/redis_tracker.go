@@ -23,10 +23,15 @@ const (
 	// trackerSilence is how long the subscription may stay silent (a beat is
 	// due every trackerBeat) before the tracker reconnects.
 	trackerSilence = 2 * time.Second
-	// trackerBeatTTL is how long a beat's key lives in Redis.
+	// trackerBeatTTL bounds a beat's key, which its own transaction deletes.
 	trackerBeatTTL = 5 * time.Second
 	// trackerRetry is the pause before subscribing again after an error.
 	trackerRetry = 200 * time.Millisecond
+	// trackerStale is how long the tracker stays subscribed without a beat
+	// told before it subscribes again: after a Sentinel failover, the
+	// subscription may live on at the demoted primary, which writes no longer
+	// reach.
+	trackerStale = 3 * time.Second
 )
 
 // invalidateChannel is where Redis sends tracking invalidations to a RESP2
@@ -62,6 +67,7 @@ type redisTracker struct {
 	logger *slog.Logger
 
 	told     atomic.Pointer[time.Time] // when the last beat told was sent; nil: none since the last flush
+	proof    atomic.Pointer[time.Time] // when a beat was last told, or a subscription began
 	beatTold chan uint64               // numbers of this tracker's beats as they are told
 	refused  atomic.Pointer[error]     // Redis refused to track (an ACL, an old server)
 
@@ -167,6 +173,8 @@ func (t *redisTracker) session(ctx context.Context) error {
 			if m.Kind == "subscribe" {
 				// Changes made before now were not told: start afresh.
 				t.forget()
+				now := time.Now()
+				t.proof.Store(&now)
 			}
 		case *redis.Message:
 			for _, key := range m.PayloadSlice {
@@ -217,6 +225,10 @@ func (t *redisTracker) beat(ctx context.Context) {
 			// Even if the subscription was renewed since sent, this holds: the
 			// cache was flushed then, and what it holds now was read after sent.
 			t.told.Store(&sent)
+			now := time.Now()
+			t.proof.Store(&now)
+		} else if p := t.proof.Load(); p != nil && time.Since(*p) > trackerStale {
+			t.resubscribe()
 		}
 		select {
 		case <-ctx.Done():
@@ -226,12 +238,32 @@ func (t *redisTracker) beat(ctx context.Context) {
 	}
 }
 
-// send writes beat n through the store's client.
+// resubscribe ends the current subscription, so that listen subscribes
+// again, to wherever the store's client now connects.
+func (t *redisTracker) resubscribe() {
+	now := time.Now()
+	t.proof.Store(&now) // once per trackerStale at most
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ps != nil {
+		_ = t.ps.Close()
+	}
+	t.logger.Warn("session tracking: no beat told for a while; subscribing again")
+}
+
+// send writes beat n through the store's client: the beat's key is set and
+// deleted in one transaction, so Redis tells of the write while no one, not
+// even a count of the keys, ever sees the key.
 func (t *redisTracker) send(ctx context.Context, n uint64) bool {
 	ctx, cancel := context.WithTimeout(ctx, RedisTimeout)
 	defer cancel()
 	key := t.beats + strconv.FormatUint(n, 10)
-	return t.data.Set(ctx, key, "1", trackerBeatTTL).Err() == nil
+	_, err := t.data.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, key, "1", trackerBeatTTL)
+		p.Del(ctx, key)
+		return nil
+	})
+	return err == nil
 }
 
 // waitTold waits until beat n is told, or until deadline.

@@ -38,8 +38,8 @@ const (
 // a garbage collection (cheap: a hash's memory holds no pointers), so that the
 // next hash reuses it instead of growing the heap toward a goal the hash had
 // doubled; and to the operating system once no hash has run for its delay, so
-// that an idle daemon does not keep it resident, when the heap then holds
-// more than releaseMinHeap.
+// that an idle daemon does not keep it resident, when the heap then holds at
+// least releaseMinHeap.
 type reclaimer struct {
 	delay   time.Duration
 	collect func()        // runtime.GC
@@ -98,23 +98,17 @@ func (r *reclaimer) releaseIfIdle() {
 	}
 }
 
-// heapMetrics are the runtime's classes of heap memory that a release could
-// return: objects (live, or dead and not yet swept), the unused space in
-// their spans, and free spans not yet returned.
-var heapMetrics = [...]string{
-	"/memory/classes/heap/objects:bytes",
-	"/memory/classes/heap/unused:bytes",
-	"/memory/classes/heap/free:bytes",
-}
-
 // heapRetained returns the heap memory the process holds from the operating
-// system, in bytes.
+// system, in bytes: what a release could return, that is objects (live, or
+// dead and not yet swept), the unused space in their spans, and free spans not
+// yet returned.
 func heapRetained() uint64 {
-	var samples [len(heapMetrics)]metrics.Sample
-	for i, name := range heapMetrics {
-		samples[i].Name = name
+	samples := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
 	}
-	metrics.Read(samples[:])
+	metrics.Read(samples)
 	var total uint64
 	for _, s := range samples {
 		if s.Value.Kind() == metrics.KindUint64 {

@@ -131,11 +131,12 @@ func TestMemoryGateGivingUp(t *testing.T) {
 }
 
 // countingReclaimer returns r's collections and releases, counted; a release
-// is also sent on the channel.
+// is also sent on the channel. Its heap is always large enough to release.
 func countingReclaimer(r *reclaimer) (collects *atomic.Int32, releases chan struct{}) {
 	collects, releases = new(atomic.Int32), make(chan struct{}, 10)
 	r.collect = func() { collects.Add(1) }
 	r.release = func() { releases <- struct{}{} }
+	r.heap = func() uint64 { return releaseMinHeap }
 	r.delay = time.Millisecond
 	return collects, releases
 }
@@ -178,6 +179,40 @@ func TestReclaimer(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestReclaimerSmallHeap(t *testing.T) {
+	tests := []struct {
+		heap uint64
+		want int
+	}{
+		{releaseMinHeap - 1, 0},
+		{releaseMinHeap, 1},
+		{64 << 20, 1},
+	}
+	for _, tc := range tests {
+		r := newReclaimer()
+		_, releases := countingReclaimer(r)
+		r.heap = func() uint64 { return tc.heap }
+		r.releaseIfIdle()
+		if got := len(releases); got != tc.want {
+			t.Errorf("heap of %d bytes: %d releases, want %d", tc.heap, got, tc.want)
+		}
+	}
+}
+
+func TestHeapRetained(t *testing.T) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	got := heapRetained()
+	if got == 0 || got > ms.HeapSys {
+		t.Errorf("heapRetained() = %d, want above 0 and at most HeapSys %d", got, ms.HeapSys)
+	}
+	keep := make([]byte, 8<<20)
+	if after := heapRetained(); after < got+uint64(len(keep)) {
+		t.Errorf("heapRetained() after an 8 MiB allocation = %d, want at least %d", after, got+uint64(len(keep)))
+	}
+	runtime.KeepAlive(keep)
 }
 
 func TestReclaimerNotWhileHashing(t *testing.T) {

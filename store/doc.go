@@ -68,7 +68,9 @@
 // before use (its header pages against its size, then every page read and bbolt's
 // consistency check, with panics and memory faults turned into errors): an empty,
 // truncated or damaged file fails with ErrDamaged, naming the file and asking for
-// a backup, and is never replaced. The check reads the whole file at each start.
+// a backup, and is never replaced. The check reads the whole file at each start;
+// the file is then opened again, so that its pages do not all stay mapped into
+// the process (they stay in the page cache, as a file read with read(2) would).
 //
 // bbolt allows one process per file. A second process (an admin command while
 // the daemon runs) fails after about a second with ErrLocked; such commands must

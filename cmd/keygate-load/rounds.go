@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // The throughput scenarios (baseline, embedded, nginx, redis) run in rounds: all
@@ -23,6 +24,8 @@ type roundFigures struct {
 	rssPeak uint64 // largest server RSS during the round, bytes
 	// anonPeak is the anonymous part of rssPeak (RssAnon at that sample).
 	anonPeak uint64
+	// cpu is the CPU time the server used during the measured window.
+	cpu time.Duration
 }
 
 // throughput is one scenario measured in every round: the request it sends, the
@@ -205,7 +208,9 @@ func (r *row) pool() {
 	}
 	res := &result{hist: new(histogram)}
 	r.rssIdle, r.rssPeak = r.rounds[0].rssIdle, 0
+	r.cpu = 0
 	for _, f := range r.rounds {
+		r.cpu += f.cpu
 		res.hist.merge(f.res.hist)
 		res.requests += f.res.requests
 		res.answers += f.res.answers

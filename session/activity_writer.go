@@ -18,6 +18,10 @@ const (
 	// activityBatch is how many queued records are written at once: in one
 	// transaction and its fsync on the embedded store, one pipeline on Redis.
 	activityBatch = 512
+	// activityLinger is how long the writer gathers records after the first
+	// of a batch: nobody waits for them, and on the embedded store each batch
+	// costs an fsync, during which a one-CPU daemon may pause its requests.
+	activityLinger = 100 * time.Millisecond
 	// activityBatchDeadline bounds the writing of one batch.
 	activityBatchDeadline = 2 * time.Second
 	// activityDrain bounds how long Close waits for queued records.
@@ -91,23 +95,31 @@ func (w *activityWriter) enqueue(a activityWrite) bool {
 func (w *activityWriter) work() {
 	defer close(w.done)
 	batch := make([]activityWrite, 0, activityBatch)
+	linger := time.NewTimer(activityLinger)
+	defer linger.Stop()
 	for a := range w.queue {
 		batch = append(batch[:0], a)
-	drain:
-		for len(batch) < activityBatch {
-			select {
-			case b, ok := <-w.queue:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, b)
-			default:
-				break drain
-			}
-		}
+		linger.Reset(activityLinger)
+		w.gather(&batch, linger.C)
 		w.writeBatch(batch)
 		for range batch {
 			w.pending.Done()
+		}
+	}
+}
+
+// gather adds queued records to batch until it is full, linger fires, or the
+// queue is closed and empty (so close does not wait for linger).
+func (w *activityWriter) gather(batch *[]activityWrite, linger <-chan time.Time) {
+	for len(*batch) < activityBatch {
+		select {
+		case a, ok := <-w.queue:
+			if !ok {
+				return
+			}
+			*batch = append(*batch, a)
+		case <-linger:
+			return
 		}
 	}
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 )
@@ -100,5 +101,51 @@ func TestActivityCloseDrains(t *testing.T) {
 	}
 	if m.activity.enqueue(activityWrite{}) {
 		t.Error("enqueue after close = true, want false")
+	}
+}
+
+// batchCounting is a store that writes batches and counts them.
+type batchCounting struct {
+	*memStore
+	mu      sync.Mutex
+	batches []int // the size of each batch written
+}
+
+func (s *batchCounting) setBatch(ctx context.Context, entries []batchEntry) []error {
+	s.mu.Lock()
+	s.batches = append(s.batches, len(entries))
+	s.mu.Unlock()
+	errs := make([]error, len(entries))
+	for i, e := range entries {
+		errs[i] = s.memStore.Set(ctx, e.key, e.value, e.ttl)
+	}
+	return errs
+}
+
+// TestActivityBatches checks that records falling due together are written
+// together (on the embedded store: one transaction and one fsync), not one by
+// one.
+func TestActivityBatches(t *testing.T) {
+	m, store, c := newTestManager(t, testConfig())
+	ids := make([]string, 50)
+	for i := range ids {
+		ids[i] = issue(t, m, "", testSession("example.com")).Value
+	}
+	bs := &batchCounting{memStore: store}
+	m.activity.store = bs
+	c.advance(2 * time.Minute)
+	for _, id := range ids {
+		if s, err := m.Load(t.Context(), id, "example.com"); err != nil || s == nil {
+			t.Fatalf("Load = %v, %v; want the session", s, err)
+		}
+	}
+	m.activity.wait()
+	if got := store.setsOf(activityPrefix); got != len(ids) {
+		t.Fatalf("activity writes = %d, want %d", got, len(ids))
+	}
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	if len(bs.batches) > 5 {
+		t.Errorf("%d records written in %d batches %v; want them gathered into a few", len(ids), len(bs.batches), bs.batches)
 	}
 }

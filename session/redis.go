@@ -31,6 +31,10 @@ const (
 	redisIOTimeout = 500 * time.Millisecond
 	// redisRetries is how often a call is retried after a network error, within RedisTimeout.
 	redisRetries = 1
+	// redisBuffer and redisPipelineBuffer size each connection's read and write
+	// buffers, plain and pipelined.
+	redisBuffer         = 4 << 10
+	redisPipelineBuffer = 16 << 10
 )
 
 // RedisStore is the Store for several Keygate instances: a standalone Redis, a
@@ -103,6 +107,13 @@ func redisOptions(cfg RedisConfig) (*redis.UniversalOptions, error) {
 		WriteTimeout:          redisIOTimeout,
 		PoolTimeout:           RedisTimeout,
 		MaxRetries:            redisRetries,
+		// A session record is under 1 KiB: the default 32 KiB buffers each way
+		// (128 KiB for pipelines) per connection cost megabytes of heap for
+		// nothing; a larger reply is read in several fills.
+		ReadBufferSize:          redisBuffer,
+		WriteBufferSize:         redisBuffer,
+		PipelineReadBufferSize:  redisPipelineBuffer,
+		PipelineWriteBufferSize: redisPipelineBuffer,
 	}
 	switch cfg.mode() {
 	case "sentinel":

@@ -168,7 +168,7 @@ func (s *BoltStore) Take(ctx context.Context, key string) ([]byte, error) {
 // process, whose Manager is the only writer of its sessions and invalidates its
 // cache at every change it makes (Issue, Destroy, End*). The sweeper only
 // deletes sessions past the lifetime the Manager checks itself.
-func (s *BoltStore) vouch(*sessionCache) func(time.Time) bool {
+func (s *BoltStore) vouch(*sessionCache) vouchFunc {
 	return func(time.Time) bool { return true }
 }
 

@@ -45,8 +45,11 @@ type sessionCache struct {
 	// vouched, when set, reports whether at now the store has told the cache
 	// of every change to a stored session made until CacheTTL before now: an
 	// entry is then answered for up to trustedCacheTTL. nil: never.
-	vouched func(now time.Time) bool
+	vouched atomic.Pointer[vouchFunc]
 }
+
+// vouchFunc reports whether a store vouches for the cache at now.
+type vouchFunc func(now time.Time) bool
 
 // cacheShard is one lock's worth of the cache.
 type cacheShard struct {
@@ -129,7 +132,11 @@ func (c *sessionCache) fresh(e *cached, now time.Time) bool {
 	if age < 0 {
 		return false
 	}
-	return age < c.ttl || (c.vouched != nil && age < trustedCacheTTL && c.vouched(now))
+	if age < c.ttl {
+		return true
+	}
+	v := c.vouched.Load()
+	return v != nil && age < trustedCacheTTL && (*v)(now)
 }
 
 // epoch returns the invalidation count of the shard of h, to pass to put.
@@ -213,7 +220,7 @@ type cacheVoucher interface {
 	// vouch starts telling c of changes (c.invalidate for a session, c.flush
 	// when it may have missed some) and returns the function that reports
 	// whether, at now, every change made until CacheTTL before now has been
-	// told; nil when it cannot vouch after all. It is called once, by
-	// NewManager, and stops with the store's Close.
-	vouch(c *sessionCache) func(now time.Time) bool
+	// told; nil when it cannot vouch after all. A Manager calls it once, at
+	// its first Load; it stops with the store's Close.
+	vouch(c *sessionCache) vouchFunc
 }

@@ -69,7 +69,9 @@
 //     tracks the session keys for it and sends the name of each one written,
 //     deleted or expired, by anyone; the tracker vouches only while a beat it
 //     wrote less than CacheTTL ago has come back the same way. A Redis Cluster,
-//     or a Redis user not allowed CLIENT, gets CacheTTL only.
+//     or a Redis user not allowed CLIENT, gets CacheTTL only. The store starts
+//     vouching at the Manager's first Load, so an admin command's Manager,
+//     which loads nothing, opens no tracking connection.
 //
 // How stale an answer can be:
 //

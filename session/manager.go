@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -35,6 +36,8 @@ type Manager struct {
 	gate       *activityGate
 	activity   *activityWriter
 	cache      *sessionCache
+	voucher    cacheVoucher     // nil: the store cannot vouch for the cache
+	vouchOnce  sync.Once        // the voucher starts at the first Load, not for admin commands
 	ephemeral  States           // see EphemeralStates
 	now        func() time.Time // time.Now; tests replace it
 }
@@ -66,7 +69,7 @@ func NewManager(cfg Config, store Store, logger *slog.Logger) (*Manager, error) 
 		now:        time.Now,
 	}
 	if v, ok := store.(cacheVoucher); ok {
-		m.cache.vouched = v.vouch(m.cache)
+		m.voucher = v
 	}
 	m.ephemeral = ephemeralStates(m, store)
 	return m, nil
@@ -139,6 +142,9 @@ func (m *Manager) Load(ctx context.Context, id, host string) (*Session, error) {
 	if !ok {
 		return nil, nil
 	}
+	if m.voucher != nil {
+		m.vouchOnce.Do(m.startVouching)
+	}
 	now := m.now()
 	if e := m.cache.get(h, now); e != nil {
 		if e.session.Domain != d.Name || !now.Before(m.expiresAt(e.session)) {
@@ -151,6 +157,13 @@ func (m *Manager) Load(ctx context.Context, id, host string) (*Session, error) {
 		// activity since, so ask the store.
 	}
 	return m.loadStored(ctx, h, d, now)
+}
+
+// startVouching asks the store to vouch for the cache from now on.
+func (m *Manager) startVouching() {
+	if f := m.voucher.vouch(m.cache); f != nil {
+		m.cache.vouched.Store(&f)
+	}
 }
 
 // loadStored is Load on a cache miss: it reads the session and its activity from

@@ -49,7 +49,9 @@ type RedisStore struct {
 	opts    *redis.UniversalOptions
 	mode    string // standalone, sentinel or cluster
 	logger  *slog.Logger
-	tracker *redisTracker // nil until vouch starts it
+	trackMu sync.Mutex
+	tracker *redisTracker // nil until vouch starts it; guarded by trackMu
+	closed  bool          // Close began; guarded by trackMu
 
 	closeOnce sync.Once
 	closeErr  error
@@ -256,9 +258,12 @@ func (s *RedisStore) waitingFor() int {
 func (s *RedisStore) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
+		s.trackMu.Lock()
 		if s.tracker != nil {
 			errs = append(errs, s.tracker.close())
 		}
+		s.closed = true
+		s.trackMu.Unlock()
 		s.closeErr = errors.Join(append(errs, s.client.Close())...)
 	})
 	return s.closeErr
@@ -267,8 +272,10 @@ func (s *RedisStore) Close() error {
 // vouch starts a redisTracker for c on a standalone or Sentinel-managed Redis.
 // On a Cluster, each primary tracks its own keys, which one subscription
 // cannot follow: sessions are cached for CacheTTL only there.
-func (s *RedisStore) vouch(c *sessionCache) func(time.Time) bool {
-	if s.mode == "cluster" || s.tracker != nil {
+func (s *RedisStore) vouch(c *sessionCache) vouchFunc {
+	s.trackMu.Lock()
+	defer s.trackMu.Unlock()
+	if s.mode == "cluster" || s.tracker != nil || s.closed {
 		return nil
 	}
 	s.tracker = startTracker(s.client, s.opts, s.prefix, c, s.logger.With("part", "tracker"))

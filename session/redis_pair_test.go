@@ -12,8 +12,19 @@ import (
 )
 
 // roundTrips counts the commands and pipelines a go-redis client sends, but
-// not the handshake of each new connection.
+// not the handshake of each new connection, nor the session tracker's beats
+// (a MULTI of SET and DEL on its own key, every 250 ms).
 type roundTrips struct{ n atomic.Int64 }
+
+// beat reports whether cmds are a tracker's beat.
+func beat(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		if c.Name() == "multi" {
+			return true
+		}
+	}
+	return false
+}
 
 func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
 
@@ -27,7 +38,12 @@ func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 }
 
 func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if !beat(cmds) {
+			r.n.Add(1)
+		}
+		return next(ctx, cmds)
+	}
 }
 
 // redisManager returns a Manager on a real Redis, on a settable clock, and the

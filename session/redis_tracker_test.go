@@ -41,11 +41,19 @@ func newTrackedPair(t *testing.T, cfg RedisConfig) trackedPair {
 	return p
 }
 
-// waitVouched waits until m's cache is vouched for, and fails the test after 5s.
+// vouchedNow reports whether m's cache is vouched for at the current time.
+func vouchedNow(m *Manager) bool {
+	v := m.cache.vouched.Load()
+	return v != nil && (*v)(time.Now())
+}
+
+// waitVouched starts m's voucher as a first Load would, waits until it
+// vouches for the cache, and fails the test after 5s.
 func waitVouched(t *testing.T, m *Manager) {
 	t.Helper()
+	m.vouchOnce.Do(m.startVouching)
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if m.cache.vouched != nil && m.cache.vouched(time.Now()) {
+		if vouchedNow(m) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -168,7 +176,7 @@ func TestTrackerLapses(t *testing.T) {
 		t.Fatalf("CLIENT PAUSE: %v", err)
 	}
 	time.Sleep(CacheTTL + 200*time.Millisecond)
-	if p.b.cache.vouched(time.Now()) {
+	if vouchedNow(p.b) {
 		t.Error("vouched with writes paused for longer than CacheTTL; want no trust without a told beat")
 	}
 	if err := p.redis.Do(t.Context(), "CLIENT", "UNPAUSE").Err(); err != nil {
@@ -200,11 +208,15 @@ func TestTrackerRefused(t *testing.T) {
 		t.Fatal("Load = nil, want the session")
 	}
 	time.Sleep(500 * time.Millisecond)
-	if p.b.cache.vouched(time.Now()) {
+	if vouchedNow(p.b) {
 		t.Error("vouched although Redis refused tracking")
 	}
-	if got := p.b.store.(*RedisStore).tracker.refused.Load(); got == nil {
-		t.Error("the tracker did not record Redis's refusal")
+	rs := p.b.store.(*RedisStore)
+	rs.trackMu.Lock()
+	tr := rs.tracker
+	rs.trackMu.Unlock()
+	if tr == nil || tr.refused.Load() == nil {
+		t.Error("the tracker did not start, or did not record Redis's refusal")
 	}
 }
 
@@ -216,7 +228,8 @@ func TestNoTrackerOnCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.cache.vouched != nil {
+	m.vouchOnce.Do(m.startVouching)
+	if m.cache.vouched.Load() != nil {
 		t.Error("a Cluster store vouches for the cache; want CacheTTL only")
 	}
 }
@@ -258,5 +271,29 @@ func TestBoltVouches(t *testing.T) {
 	}
 	if s := load(t, m, id, "example.com"); s != nil {
 		t.Errorf("Load after Destroy = %+v, want nil", s)
+	}
+}
+
+// TestVoucherStartsAtFirstLoad checks that a Manager that never loads a
+// session (an admin command's) starts no tracker, and that one that does,
+// does.
+func TestVoucherStartsAtFirstLoad(t *testing.T) {
+	p := newTrackedPair(t, RedisConfig{Address: testenv.Redis(t)})
+	id := issue(t, p.a, "", testSession("example.com")).Value
+	started := func(m *Manager) bool {
+		rs := m.store.(*RedisStore)
+		rs.trackMu.Lock()
+		defer rs.trackMu.Unlock()
+		return rs.tracker != nil
+	}
+	if started(p.a) || started(p.b) {
+		t.Fatal("a tracker started before any Load")
+	}
+	load(t, p.b, id, "example.com")
+	if !started(p.b) {
+		t.Error("no tracker after the first Load")
+	}
+	if started(p.a) {
+		t.Error("a tracker started on a Manager that loaded nothing")
 	}
 }

@@ -52,6 +52,9 @@ func startReplicaSet(t *testing.T, n int, pg *testenv.Postgres, redisYAML string
 		addr := loopback(t)
 		text := fmt.Sprintf(keygateConfig, addr, dir, "  redis: "+redisYAML+"\n")
 		text = strings.Replace(text, fmt.Sprintf("storage: {path: %s/keygate.db}\n", dir), storage, 1)
+		// With metrics, as a production replica runs: the shared regulation,
+		// codes window and replay guard must hold with them on.
+		text = strings.Replace(text, "  trusted_proxies:", "  metrics_address: "+loopback(t)+"\n  trusted_proxies:", 1)
 		config := filepath.Join(dir, "keygate.yml")
 		writeFile(t, config, text)
 		r := &replica{name: fmt.Sprintf("k%d", i+1), dir: dir, config: config}

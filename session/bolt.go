@@ -46,6 +46,8 @@ type BoltStore struct {
 	now    func() time.Time
 	group  groupCommit // Set's writes, committed together (bolt_group.go)
 
+	failures failures // see ObserveFailures
+
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -222,6 +224,7 @@ func (s *BoltStore) guard(txn func() error) (err error) {
 			s.logger.Error("bbolt transaction failed on a damaged file", "panic", fmt.Sprint(p))
 			err = ErrDamaged
 		}
+		s.failures.count(err)
 	}()
 	return txn()
 }

@@ -35,6 +35,50 @@ var (
 	_ counter = (*RedisStore)(nil)
 )
 
+// failures calls the function ObserveFailures gave for every store call that
+// fails, unless only because a key is missing or the caller gave up.
+type failures struct{ f atomic.Pointer[func()] }
+
+// count reports err to the observer when it is a failure.
+func (c *failures) count(err error) {
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) {
+		return
+	}
+	if f := c.f.Load(); f != nil {
+		(*f)()
+	}
+}
+
+// ObserveFailures has the store call failed for every call that fails (a
+// missing key or a caller's cancellation is not a failure), for the metrics.
+// The store itself is observed, not wrapped, so that the Manager still finds
+// everything the store offers.
+func (s *RedisStore) ObserveFailures(failed func()) { s.failures.f.Store(&failed) }
+
+// ObserveFailures is RedisStore.ObserveFailures for the embedded store.
+func (s *BoltStore) ObserveFailures(failed func()) { s.failures.f.Store(&failed) }
+
+// failureHook reports every failed Redis command or pipeline to failures.
+type failureHook struct{ failures *failures }
+
+func (h failureHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h failureHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h.failures.count(err)
+		return err
+	}
+}
+
+func (h failureHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		h.failures.count(err)
+		return err
+	}
+}
+
 // Ping reports whether the Manager's store answers now.
 func (m *Manager) Ping(ctx context.Context) error {
 	p, ok := m.store.(pinger)

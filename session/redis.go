@@ -46,9 +46,11 @@ type RedisStore struct {
 	addMember *redis.Script // see addMemberLua
 	ack       *replicaAck   // nil: writes do not wait for replicas
 
-	opts    *redis.UniversalOptions
-	mode    string // standalone, sentinel or cluster
-	logger  *slog.Logger
+	opts     *redis.UniversalOptions
+	mode     string // standalone, sentinel or cluster
+	logger   *slog.Logger
+	failures failures // see ObserveFailures
+
 	trackMu sync.Mutex
 	tracker *redisTracker // nil until vouch starts it; guarded by trackMu
 	closed  bool          // Close began; guarded by trackMu
@@ -90,6 +92,7 @@ func newRedisStore(cfg RedisConfig, logger *slog.Logger, prefix string) (*RedisS
 		client: client, prefix: prefix, addMember: redis.NewScript(addMemberLua), ack: newReplicaAck(cfg, logger),
 		opts: opts, mode: cfg.mode(), logger: logger,
 	}
+	client.AddHook(failureHook{&s.failures})
 	s.seedReplicas(ctx)
 	logger.Info("connected to redis", "mode", cfg.mode(), "addresses", opts.Addrs, "tls", cfg.TLS.Enabled,
 		"wait_replicas", s.waitingFor())

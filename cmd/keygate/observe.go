@@ -46,62 +46,20 @@ func sessionStoreName(cfg session.Config) string {
 	return "sessions-bolt"
 }
 
-// observedStore counts the failures of a session store; a missing key is not one.
-type observedStore struct {
-	session.Store
-	failed func()
-}
+// failureObserver is a session store that counts its own failures: both are.
+type failureObserver interface{ ObserveFailures(failed func()) }
 
-// observeStore wraps s to count its failures in m; without metrics it returns s.
-func observeStore(s session.Store, m *metrics.Metrics, name string) session.Store {
+// observeStore has the session store s count its failures in m under name;
+// without metrics it does nothing. The store is observed, not wrapped: a
+// wrapper would hide from the session manager what the store offers (shared
+// regulation and replay guard on Redis, listing sessions, the vouched cache).
+func observeStore(s session.Store, m *metrics.Metrics, name string) {
 	if m == nil {
-		return s
+		return
 	}
-	return &observedStore{Store: s, failed: func() { m.StoreError(name) }}
-}
-
-func (o *observedStore) Get(ctx context.Context, key string) ([]byte, error) {
-	v, err := o.Store.Get(ctx, key)
-	return v, o.count(err)
-}
-
-func (o *observedStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	return o.count(o.Store.Set(ctx, key, value, ttl))
-}
-
-func (o *observedStore) Delete(ctx context.Context, key string) error {
-	return o.count(o.Store.Delete(ctx, key))
-}
-
-func (o *observedStore) Take(ctx context.Context, key string) ([]byte, error) {
-	v, err := o.Store.Take(ctx, key)
-	return v, o.count(err)
-}
-
-// Ping and CountSessions pass through, so that the manager still observes the store.
-func (o *observedStore) Ping(ctx context.Context) error {
-	p, ok := o.Store.(interface{ Ping(context.Context) error })
-	if !ok {
-		return session.ErrNotObservable
+	if o, ok := s.(failureObserver); ok {
+		o.ObserveFailures(func() { m.StoreError(name) })
 	}
-	return p.Ping(ctx)
-}
-
-func (o *observedStore) CountSessions(ctx context.Context) (int, error) {
-	c, ok := o.Store.(interface {
-		CountSessions(context.Context) (int, error)
-	})
-	if !ok {
-		return 0, session.ErrNotObservable
-	}
-	return c.CountSessions(ctx)
-}
-
-func (o *observedStore) count(err error) error {
-	if err != nil && !errors.Is(err, session.ErrNotFound) && !errors.Is(err, context.Canceled) {
-		o.failed()
-	}
-	return err
 }
 
 // serveMetrics serves GET /metrics, and nothing else, on addr until ctx ends

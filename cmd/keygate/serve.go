@@ -231,7 +231,7 @@ func (a *app) openStores(ctx context.Context, cfg *config.Config, logger *slog.L
 	if err != nil {
 		return err
 	}
-	sessionStore = observeStore(sessionStore, a.metrics, sessionStoreName(cfg.Session))
+	observeStore(sessionStore, a.metrics, sessionStoreName(cfg.Session))
 	a.closers = append(a.closers, sessionStore.Close)
 	a.sessions, err = session.NewManager(cfg.Session, sessionStore, logger)
 	return err

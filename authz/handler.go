@@ -150,23 +150,39 @@ func (h *Handler) authRequest(c echo.Context) error {
 	return nil
 }
 
-// ServeHTTP answers a question on either endpoint, by r's path, without a
-// router: cmd/keygate sends the two paths here before the portal's router, so
-// that the check every proxied request waits for pays for nothing else. Any
-// other path is 404. A panic is answered 500 (fail closed) and logged.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var ep endpoint
-	switch r.URL.Path {
-	case ForwardAuthPath:
-		ep = forwardAuth
-	case AuthRequestPath:
-		ep = authRequest
-	default:
-		http.NotFound(w, r)
-		return
+// Route returns a handler that answers the two check paths itself, without a
+// router, and sends every other request to next (the portal's router): every
+// proxied request waits for a check, so the check pays for nothing else. A
+// path is matched as it was sent, as the router matches it, so that a path
+// spelled with escapes (which a proxy blocking /api/authz/ by its raw path
+// may let through from a browser) is not answered as a check here when the
+// router would not have answered it either. A panic in a check is answered
+// 500 (fail closed) and logged.
+func (h *Handler) Route(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ep, ok := endpointOf(r)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		defer h.recoverPanic(w, r)
+		h.check(w, r, ep)
+	})
+}
+
+// endpointOf names the endpoint r's path, as sent, asks.
+func endpointOf(r *http.Request) (endpoint, bool) {
+	p := r.URL.RawPath
+	if p == "" {
+		p = r.URL.Path
 	}
-	defer h.recoverPanic(w, r)
-	h.check(w, r, ep)
+	switch p {
+	case ForwardAuthPath:
+		return forwardAuth, true
+	case AuthRequestPath:
+		return authRequest, true
+	}
+	return 0, false
 }
 
 // recoverPanic answers 500 for a check that panicked, and logs it; the

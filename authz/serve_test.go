@@ -30,9 +30,9 @@ func newTestPair(t *testing.T, s sessions, d decider) (*Handler, *echo.Echo, *by
 	return h, e, &logs
 }
 
-// TestServeHTTPAnswersAsTheRouter checks that a question sent straight to
+// TestRouteAnswersAsTheRouter checks that a question sent straight to
 // the handler (as cmd/keygate does) gets the answer the router gives.
-func TestServeHTTPAnswersAsTheRouter(t *testing.T) {
+func TestRouteAnswersAsTheRouter(t *testing.T) {
 	fs := &fakeSessions{byID: map[string]*session.Session{"c1": alice()}}
 	for _, decision := range []policy.Decision{policy.Allow, policy.Authenticate, policy.Deny} {
 		for _, d := range dialects {
@@ -44,7 +44,7 @@ func TestServeHTTPAnswersAsTheRouter(t *testing.T) {
 					return r
 				}
 				direct := httptest.NewRecorder()
-				h.ServeHTTP(direct, req())
+				h.Route(http.NotFoundHandler()).ServeHTTP(direct, req())
 				routed := serve(e, req())
 				name := d.name + " " + decisionName(decision) + " cookie=" + cookie
 				if direct.Code != routed.Code || direct.Body.String() != routed.Body.String() {
@@ -60,10 +60,10 @@ func TestServeHTTPAnswersAsTheRouter(t *testing.T) {
 	}
 }
 
-func TestServeHTTPOtherPath(t *testing.T) {
+func TestRouteOtherPath(t *testing.T) {
 	h, _, _ := newTestPair(t, &fakeSessions{}, &fakeDecider{decision: policy.Allow})
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, checkRequest(dialect{path: "/api/authz/forward-auth/"}, proxyAddr, forwardedHeader("GET", "https://app.example.com/"), ""))
+	h.Route(http.NotFoundHandler()).ServeHTTP(w, checkRequest(dialect{path: "/api/authz/forward-auth/"}, proxyAddr, forwardedHeader("GET", "https://app.example.com/"), ""))
 	if w.Code != http.StatusNotFound {
 		t.Errorf("status for another path = %d, want 404", w.Code)
 	}
@@ -76,16 +76,49 @@ func (p *panickingSessions) LoadRequest(context.Context, *http.Request, string) 
 	panic("a bug")
 }
 
-// TestServeHTTPPanicFailsClosed checks that a check that panics is answered
+// TestRoutePanicFailsClosed checks that a check that panics is answered
 // 500, never passed, and logged.
-func TestServeHTTPPanicFailsClosed(t *testing.T) {
+func TestRoutePanicFailsClosed(t *testing.T) {
 	h, _, logs := newTestPair(t, &panickingSessions{}, &fakeDecider{decision: policy.Allow})
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, checkRequest(forwardAuthDialect, proxyAddr, forwardedHeader("GET", "https://app.example.com/"), "c1"))
+	h.Route(http.NotFoundHandler()).ServeHTTP(w, checkRequest(forwardAuthDialect, proxyAddr, forwardedHeader("GET", "https://app.example.com/"), "c1"))
 	if w.Code != http.StatusInternalServerError || w.Header().Get("Remote-User") != "" {
 		t.Errorf("answer to a panicking check = %d with Remote-User %q; want 500 and no identity", w.Code, w.Header().Get("Remote-User"))
 	}
 	if !strings.Contains(logs.String(), "panicked") {
 		t.Errorf("log = %q, want the panic logged", logs)
+	}
+}
+
+// TestRoute checks that exactly the two check paths, as sent, are answered as
+// checks and every other request goes to the router: a path spelled with
+// escapes the router would not match (a proxy that blocks /api/authz/ by its
+// raw path lets it through) is not a check either.
+func TestRoute(t *testing.T) {
+	h, _, _ := newTestPair(t, &fakeSessions{}, &fakeDecider{decision: policy.Allow})
+	router := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Header().Set("Served-By", "router") })
+	route := h.Route(router)
+	for target, want := range map[string]string{
+		ForwardAuthPath:               "checks",
+		AuthRequestPath:               "checks",
+		ForwardAuthPath + "/":         "router",
+		"/api/authz/forward-auth/../": "router",
+		"/":                           "router",
+		"/api/login/password":         "router",
+		"/api/%61uthz/forward-auth":   "router",
+		"/api/authz/forward%2Dauth":   "router",
+		"/api%2Fauthz/auth-request":   "router",
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "http://auth.example.com"+target, nil)
+		r.RemoteAddr = proxyAddr
+		route.ServeHTTP(w, r)
+		got := "checks"
+		if w.Header().Get("Served-By") == "router" {
+			got = "router"
+		}
+		if got != want {
+			t.Errorf("%s served by %s, want %s", target, got, want)
+		}
 	}
 }

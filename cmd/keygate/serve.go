@@ -210,7 +210,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *app
 	}
 	gate.Register(a.echo)
 	portal.Register(a.echo)
-	a.handler = checksFirst{checks: gate, next: a.echo}
+	a.handler = gate.Route(a.echo)
 	a.drain = portal.Drain
 	return a, nil
 }

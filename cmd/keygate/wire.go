@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -86,21 +85,4 @@ func endSessions(sessions sessionEnder) directory.RevokeFunc {
 		}
 		return errors.Join(errs...)
 	}
-}
-
-// checksFirst sends the proxies' questions (authz.ForwardAuthPath and
-// authz.AuthRequestPath) straight to checks, and every other request to next,
-// the portal's router. Every proxied request waits for a check, so it skips the
-// router and its middleware; the authz handler recovers its own panics.
-type checksFirst struct {
-	checks http.Handler
-	next   http.Handler
-}
-
-func (c checksFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p := r.URL.Path; p == authz.ForwardAuthPath || p == authz.AuthRequestPath {
-		c.checks.ServeHTTP(w, r)
-		return
-	}
-	c.next.ServeHTTP(w, r)
 }

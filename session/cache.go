@@ -28,7 +28,8 @@ const StoreDeadline = 500 * time.Millisecond
 const trustedCacheTTL = 5 * time.Minute
 
 // cacheEntries bounds the sessions the cache holds: each costs about 1 KB, and
-// only sessions read in the last CacheTTL or so are kept.
+// only sessions used in the last trustedCacheTTL (CacheTTL when the store
+// cannot vouch) are kept.
 const cacheEntries = 100_000
 
 // cacheShards splits the cache so that concurrent Loads rarely wait on one lock.
